@@ -1,0 +1,55 @@
+# Entry points for people: `make run` and `make test` (see README.md).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_ARGS ?= --output-on-failure
+
+.PHONY: all deps build run test test-unit test-asan test-tsan fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@scripts/gen-env
+	$(BUILD)/pdt serve
+
+# Unit + system + fuzz-corpus tests, then the same again under ASan+UBSan.
+test: build
+	cd $(BUILD) && ctest $(CTEST_ARGS) -j$(JOBS)
+	$(MAKE) test-asan
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -j$(JOBS)
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_TSAN=ON
+	cmake --build $(TSAN_BUILD) -j$(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS)
+
+# Real libFuzzer runs (needs clang): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 30
+fuzz:
+	PDT_EXTRA_PACKAGES=clang scripts/install-deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPDT_FUZZ=ON
+	cmake --build build-fuzz -j$(JOBS)
+	for t in build-fuzz/tests/fuzz_*; do \
+		n=$$(basename $$t); c=tests/fuzz/corpus/$${n#fuzz_}; \
+		$$t -max_total_time=$(FUZZ_SECONDS) $$c || exit 1; done
+
+bench: build
+	bench/api.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz

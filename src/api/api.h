@@ -1,0 +1,49 @@
+#ifndef PDT_API_API_H
+#define PDT_API_API_H
+/*
+ * api: the HTTP API's handlers, one file per resource (auth, profile, repos,
+ * commits, ops), and the route table (routes.c) that the HTTP layer checks
+ * before any handler runs: method, pattern, auth, JSON body, body cap.
+ *
+ * Every handler gets the api_app below. Handlers hold only their own logic:
+ * the table guarantees authentication (req->user_id > 0) and a parsed JSON
+ * object body (req->json) where the route asks for them.
+ *
+ * Ownership: api_app borrows config and store; main owns both.
+ */
+#include <stddef.h>
+
+#include "core/config.h"
+#include "http/http.h"
+#include "store/store.h"
+
+typedef struct api_app {
+	const config *cfg;
+	store *st;
+} api_app;
+
+/* The route table (static storage). */
+const http_route *api_routes(size_t *n);
+
+/* The HTTP_AUTH hook: verifies the bearer JWT and that its user exists. */
+int api_authenticate(void *app, http_req *req, http_resp *resp);
+
+/* Parses a strictly positive decimal int64 (no sign, no spaces, no garbage). */
+bool api_parse_id(const char *s, int64_t *out);
+
+/* Handlers (one group per file). */
+void api_auth_register(void *app, http_req *req, http_resp *resp);
+void api_auth_login(void *app, http_req *req, http_resp *resp);
+void api_profile_get(void *app, http_req *req, http_resp *resp);
+void api_profile_put(void *app, http_req *req, http_resp *resp);
+void api_profile_validate(void *app, http_req *req, http_resp *resp);
+void api_repos_list(void *app, http_req *req, http_resp *resp);
+void api_repos_create(void *app, http_req *req, http_resp *resp);
+void api_repos_delete(void *app, http_req *req, http_resp *resp);
+void api_repos_validate(void *app, http_req *req, http_resp *resp);
+void api_commits_list(void *app, http_req *req, http_resp *resp);
+void api_commits_missing(void *app, http_req *req, http_resp *resp);
+void api_commits_link(void *app, http_req *req, http_resp *resp);
+void api_ops_healthz(void *app, http_req *req, http_resp *resp);
+
+#endif

@@ -1,0 +1,135 @@
+/* GET/PUT /api/user/profile and POST /api/user/profile/validate. */
+#include "api/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/secretbox.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "http/jsonbind.h"
+#include "http/response.h"
+#include "core/banned.h"
+
+#define TOKEN_MAX 1024
+#define TEXT_MAX 255
+#define KEYS_MAX 1024
+#define DEFAULT_GITLAB_URL "https://gitlab.com"
+
+void api_profile_get(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	store_user u = {0};
+	pdt_err rc = store_user_by_id(a->st, req->user_id, &u);
+	if (rc) {
+		http_resp_from_err(resp, rc, "user not found");
+		return;
+	}
+	json_t *j = json_pack("{s:I,s:o,s:b,s:b,s:o,s:o,s:b,s:o,s:o,s:o}",
+			      "id", (json_int_t)u.id, "email", http_json_str(u.email),
+			      "has_github_token", u.github_token_enc != NULL,
+			      "has_gitlab_token", u.gitlab_token_enc != NULL,
+			      "gitlab_url", http_json_str(u.gitlab_url),
+			      "jira_email", http_json_str(u.jira_email),
+			      "has_jira_token", u.jira_token_enc != NULL,
+			      "jira_workspace", http_json_str(u.jira_workspace),
+			      "jira_username", http_json_str(u.jira_username),
+			      "jira_project_keys", http_json_str(u.jira_project_keys));
+	http_resp_json(resp, 200, j);
+	store_user_release(&u);
+}
+
+/* "" stays "" (clears the token); anything else is sealed. */
+static pdt_err seal_token(api_app *a, const char *plain, char **out)
+{
+	*out = NULL;
+	if (!plain)
+		return PDT_OK;
+	if (!*plain) {
+		*out = xstrdup("");
+		return PDT_OK;
+	}
+	return secretbox_seal(a->cfg->encryption_key, plain, out);
+}
+
+static bool url_like(const char *s)
+{
+	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+void api_profile_put(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	const char *gh = NULL, *gl = NULL, *jt = NULL;
+	store_profile_update u = {0};
+	char *enc[3] = {NULL, NULL, NULL};
+	char err[160];
+	const jsonbind_field f[] = {
+		{"github_token", JSONBIND_STRING, false, TOKEN_MAX, &gh, NULL},
+		{"gitlab_token", JSONBIND_STRING, false, TOKEN_MAX, &gl, NULL},
+		{"jira_token", JSONBIND_STRING, false, TOKEN_MAX, &jt, NULL},
+		{"gitlab_url", JSONBIND_STRING, false, TEXT_MAX, &u.gitlab_url, NULL},
+		{"jira_email", JSONBIND_STRING, false, TEXT_MAX, &u.jira_email, NULL},
+		{"jira_workspace", JSONBIND_STRING, false, TEXT_MAX, &u.jira_workspace, NULL},
+		{"jira_username", JSONBIND_STRING, false, TEXT_MAX, &u.jira_username, NULL},
+		{"jira_project_keys", JSONBIND_STRING, false, KEYS_MAX, &u.jira_project_keys, NULL},
+	};
+	if (jsonbind_fields(req->json, f, sizeof f / sizeof f[0], err, sizeof err)) {
+		http_resp_error(resp, 400, err);
+		return;
+	}
+	if (u.gitlab_url && !*u.gitlab_url)
+		u.gitlab_url = DEFAULT_GITLAB_URL;
+	if (u.gitlab_url && !url_like(u.gitlab_url)) {
+		http_resp_error(resp, 400, "gitlab_url must start with http:// or https://");
+		return;
+	}
+	if (seal_token(a, gh, &enc[0]) || seal_token(a, gl, &enc[1]) || seal_token(a, jt, &enc[2])) {
+		http_resp_error(resp, 500, "internal error");
+		goto cleanup;
+	}
+	u.github_token_enc = enc[0];
+	u.gitlab_token_enc = enc[1];
+	u.jira_token_enc = enc[2];
+	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, timeutil_now());
+	if (rc)
+		http_resp_from_err(resp, rc, "user not found");
+	else
+		http_resp_message(resp, 200, "profile updated");
+cleanup:
+	for (int i = 0; i < 3; i++)
+		free(enc[i]);
+}
+
+/* {"configured": bool} plus "error" when a stored token does not decrypt. */
+static json_t *token_state(api_app *a, const char *enc, bool others_ok)
+{
+	if (!enc)
+		return json_pack("{s:b}", "configured", 0);
+	char *plain = NULL;
+	pdt_err rc = secretbox_open(a->cfg->encryption_key, enc, &plain);
+	mem_free_secret(plain);
+	if (rc)
+		return json_pack("{s:b,s:s}", "configured", 0, "error",
+				 "stored token cannot be decrypted (was ENCRYPTION_KEY changed?)");
+	return json_pack("{s:b}", "configured", others_ok);
+}
+
+void api_profile_validate(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	store_user u = {0};
+	pdt_err rc = store_user_by_id(a->st, req->user_id, &u);
+	if (rc) {
+		http_resp_from_err(resp, rc, "user not found");
+		return;
+	}
+	bool jira_rest = u.jira_email && *u.jira_email && u.jira_workspace && *u.jira_workspace;
+	json_t *j = json_pack("{s:o,s:o,s:o}",
+			      "github", token_state(a, u.github_token_enc, true),
+			      "gitlab", token_state(a, u.gitlab_token_enc, true),
+			      "jira", token_state(a, u.jira_token_enc, jira_rest));
+	http_resp_json(resp, 200, j);
+	store_user_release(&u);
+}

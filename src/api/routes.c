@@ -1,0 +1,85 @@
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/jwtauth.h"
+#include "core/timeutil.h"
+#include "http/response.h"
+#include "core/banned.h"
+
+/* The whole HTTP API at a glance. Checked centrally before any handler runs. */
+static const http_route routes[] = {
+	{HTTP_GET, "/healthz", api_ops_healthz, 0, 0},
+	{HTTP_POST, "/api/auth/register", api_auth_register, HTTP_JSON, 64 * 1024},
+	{HTTP_POST, "/api/auth/login", api_auth_login, HTTP_JSON, 64 * 1024},
+	{HTTP_GET, "/api/user/profile", api_profile_get, HTTP_AUTH, 0},
+	{HTTP_PUT, "/api/user/profile", api_profile_put, HTTP_AUTH | HTTP_JSON, 64 * 1024},
+	{HTTP_POST, "/api/user/profile/validate", api_profile_validate, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/repos", api_repos_list, HTTP_AUTH, 0},
+	{HTTP_POST, "/api/repos", api_repos_create, HTTP_AUTH | HTTP_JSON, 64 * 1024},
+	{HTTP_DELETE, "/api/repos/:id", api_repos_delete, HTTP_AUTH, 0},
+	{HTTP_POST, "/api/repos/:id/validate", api_repos_validate, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/commits", api_commits_list, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/commits/missing", api_commits_missing, HTTP_AUTH, 0},
+	{HTTP_POST, "/api/commits/:sha/link", api_commits_link, HTTP_AUTH | HTTP_JSON, 64 * 1024},
+};
+
+const http_route *api_routes(size_t *n)
+{
+	*n = sizeof routes / sizeof routes[0];
+	return routes;
+}
+
+bool api_parse_id(const char *s, int64_t *out)
+{
+	if (!s || *s < '0' || *s > '9' || strlen(s) > 19)
+		return false;
+	errno = 0;
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v <= 0)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+/* "Bearer <token>", scheme case-insensitive; NULL when malformed. */
+static const char *bearer_token(const char *h)
+{
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h ? h : NULL;
+}
+
+int api_authenticate(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	const char *h = http_req_header(req, "Authorization");
+	if (!h) {
+		http_resp_error(resp, 401, "missing authorization header");
+		return -1;
+	}
+	const char *tok = bearer_token(h);
+	int64_t uid = 0;
+	if (!tok || jwtauth_verify(a->cfg->jwt_secret, tok, timeutil_now(), &uid)) {
+		http_resp_error(resp, 401, "invalid or expired token");
+		return -1;
+	}
+	pdt_err rc = store_user_exists(a->st, uid);
+	if (rc == PDT_ENOTFOUND) {
+		http_resp_error(resp, 401, "invalid or expired token");
+		return -1;
+	}
+	if (rc) {
+		http_resp_from_err(resp, rc, NULL);
+		return -1;
+	}
+	req->user_id = uid;
+	return 0;
+}

@@ -1,0 +1,61 @@
+#ifndef PDT_CORE_CONFIG_H
+#define PDT_CORE_CONFIG_H
+/*
+ * Configuration from the environment, with a `.env` file filling in variables
+ * that are not already set (the environment wins). Strict: a value that does
+ * not parse is an error naming the variable — never a silent fallback.
+ *
+ * Ownership: config_load() fills a caller-provided struct whose strings it
+ * allocates; config_release() frees them and wipes the secrets.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct config {
+	char *server_addr;       /* SERVER_ADDR, default "0.0.0.0" */
+	int server_port;         /* SERVER_PORT, default 8080, 1..65535 */
+	char *database_url;      /* DATABASE_URL, default "sqlite://./data/pdt.db" */
+	char *jwt_secret;        /* JWT_SECRET, required by serve/sync; NULL when unset */
+	int jwt_expiry_hours;    /* JWT_EXPIRY_HOURS, default 72, 1..87600 */
+	unsigned char encryption_key[32]; /* ENCRYPTION_KEY: 64 hex chars */
+	bool has_encryption_key;
+	bool sync_enabled;             /* SYNC_ENABLED: true/1/false/0 (any case), default true */
+	int64_t sync_interval_commits_ns; /* SYNC_INTERVAL_COMMITS, default 15m, > 0 */
+	int64_t sync_interval_jira_ns;    /* SYNC_INTERVAL_JIRA, default 30m, > 0 */
+	int sync_lookback_days;        /* SYNC_LOOKBACK_DAYS, default 30, 1..3650 */
+	int sync_concurrency;          /* SYNC_CONCURRENCY, default 4, 1..64 */
+	char *github_api_url;          /* GITHUB_API_URL, default "https://api.github.com", no trailing '/' */
+	int64_t shutdown_timeout_ns;   /* SHUTDOWN_TIMEOUT, default 10s, > 0 */
+	char *cors_allowed_origins;    /* CORS_ALLOWED_ORIGINS, default "*" */
+	int http_threads;              /* HTTP_THREADS, default 8, 1..256 */
+	char *log_level;               /* LOG_LEVEL, default "info" (debug|info|warn|error) */
+} config;
+
+/*
+ * Loads every variable. dotenv_path may be NULL (no file) or a path that need
+ * not exist. On error returns PDT_EINVAL and writes one line into err, naming
+ * the variable (e.g. "SYNC_INTERVAL_JIRA: invalid duration \"abc\""); the
+ * struct is then released already. Required-ness is checked separately.
+ */
+pdt_err config_load(config *c, const char *dotenv_path, char *err, size_t errlen);
+
+/* JWT_SECRET and ENCRYPTION_KEY must be set (serve, sync). Same error contract. */
+pdt_err config_require_secrets(const config *c, char *err, size_t errlen);
+
+void config_release(config *c);
+
+/*
+ * Parses a .env file's text into (key, value) pairs, calling cb for each.
+ * Understands `KEY=VALUE`, `export KEY=VALUE`, blank lines, `#` comments,
+ * single- and double-quoted values, and trailing ` # comment` after unquoted
+ * values. Exposed for tests and the fuzz target. Returns PDT_EINVAL with the
+ * line number in err on a malformed line.
+ */
+typedef void (*config_kv_cb)(const char *key, const char *value, void *ctx);
+pdt_err config_parse_dotenv(const char *text, size_t len, config_kv_cb cb, void *ctx,
+			    char *err, size_t errlen);
+
+#endif

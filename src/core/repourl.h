@@ -1,0 +1,29 @@
+#ifndef PDT_CORE_REPOURL_H
+#define PDT_CORE_REPOURL_H
+/*
+ * Repository URL parsing for POST /api/repos (untrusted input).
+ *   https://github.com/owner/name(.git)(/)      -> github, owner, name
+ *   https://gitlab.example.com/group/sub/name   -> gitlab, owner "group/sub", name
+ * Rules: http or https only; a host is required (letters, digits, '.', '-',
+ * optional :port); a host containing "github.com" is github and needs exactly
+ * owner/name; any other host is gitlab and needs at least group/name; a
+ * trailing "/" and ".git" are dropped; no query, fragment, userinfo, empty or
+ * dot segments; segments are [A-Za-z0-9._-]+; total length <= 512.
+ *
+ * Ownership: repourl_parse fills *out with heap strings; repourl_release frees.
+ */
+#include "core/err.h"
+
+typedef struct repourl {
+	char *provider; /* "github" | "gitlab" (static-like heap copy) */
+	char *base;     /* "https://host[:port]" lower-cased host */
+	char *owner;    /* "owner" or "group/sub" */
+	char *name;     /* "name" */
+	char *url;      /* normalised: base + "/" + owner + "/" + name */
+} repourl;
+
+/* PDT_OK, or PDT_EINVAL (out left zeroed) for anything not accepted above. */
+pdt_err repourl_parse(const char *input, repourl *out);
+void repourl_release(repourl *r);
+
+#endif

@@ -1,0 +1,84 @@
+#ifndef PDT_HTTP_HTTP_H
+#define PDT_HTTP_HTTP_H
+/*
+ * Types shared by the HTTP layer and the API handlers: the request a handler
+ * reads, the response it fills, and the route table row that describes it.
+ *
+ * Ownership: the server owns every http_req (and everything it points to) for
+ * the life of one request and frees it in one place after the response is
+ * sent. Handlers borrow it. A handler fills http_resp through the helpers in
+ * response.h, which take ownership of what they are given.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+typedef enum http_method {
+	HTTP_GET = 0,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_HEAD,
+	HTTP_OTHER,
+} http_method;
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_BODY_DEFAULT_MAX (1024 * 1024) /* 1 MiB: larger bodies get 413 */
+#define HTTP_MAX_PATH 2048
+
+typedef struct http_route http_route;
+
+typedef struct http_req {
+	http_method method;
+	const char *method_str;        /* borrowed from libmicrohttpd */
+	const char *path;              /* borrowed; never logged */
+	void *conn;                    /* struct MHD_Connection *, for header/query lookups */
+	const http_route *route;       /* NULL when no route matched */
+	char *params[HTTP_MAX_PARAMS]; /* path parameters in pattern order (owned) */
+	size_t nparams;
+	buf body;                      /* request body, capped at route's body_max */
+	bool body_too_big;
+	json_t *json;                  /* parsed body for routes with HTTP_JSON (owned) */
+	int64_t user_id;               /* set by the auth hook; 0 when anonymous */
+	int64_t start_us;              /* monotonic, for the access log */
+} http_req;
+
+typedef struct http_resp {
+	int status;
+	char *body; /* malloc'd, handed to libmicrohttpd which frees it */
+	size_t len;
+	bool queued;
+} http_resp;
+
+/* A handler gets the application context given to the server (api_app *). */
+typedef void (*http_handler)(void *app, http_req *req, http_resp *resp);
+
+/* Route flags. */
+enum {
+	HTTP_AUTH = 1 << 0, /* needs a valid bearer token: the auth hook runs first */
+	HTTP_JSON = 1 << 1, /* the body must be a JSON object (400 otherwise) */
+};
+
+struct http_route {
+	http_method method;
+	const char *pattern; /* "/api/repos/:id": ':' segments become params */
+	http_handler handler;
+	unsigned flags;
+	size_t body_max; /* 0 = HTTP_BODY_DEFAULT_MAX */
+};
+
+const char *http_method_name(http_method m);
+http_method http_method_parse(const char *s);
+
+/* Header or query value; NULL when absent. Borrowed from libmicrohttpd. */
+const char *http_req_header(const http_req *req, const char *name);
+const char *http_req_query(const http_req *req, const char *name);
+/* Path parameter i, or NULL. */
+const char *http_req_param(const http_req *req, size_t i);
+
+#endif

@@ -1,0 +1,212 @@
+#ifndef PDT_STORE_STORE_H
+#define PDT_STORE_STORE_H
+/*
+ * store: the one persistence interface the rest of pdt sees. Handlers and sync
+ * code never see SQL or a database handle. Today's backend is SQLite
+ * (store_sqlite.c); a PostgreSQL backend implements this same header later,
+ * chosen by the DATABASE_URL scheme in store_open().
+ *
+ * Threads: a store* is shared by every thread. Each call checks a connection
+ * out of an internal pool for its duration. Writes are serialised inside the
+ * store (one writer at a time), so SQLite never sees two writers from pdt.
+ * Every call that changes several rows does so in one transaction.
+ *
+ * Scoping: every call that reads or changes a user's data takes that user's id
+ * and matches it in SQL; another user's object is PDT_ENOTFOUND, exactly like
+ * a missing one.
+ *
+ * Ownership: output structs are filled by the store with heap strings; release
+ * them with the matching *_release (single) or *_list_release (list). Input
+ * strings are borrowed for the call only. Instants are Unix seconds (UTC);
+ * 0 means "none" (NULL in the database, null in JSON).
+ *
+ * Errors: PDT_OK; PDT_ENOTFOUND; PDT_ECONFLICT (unique violation);
+ * PDT_EINVAL (bad argument, e.g. unknown URL scheme); PDT_ESTORE (database
+ * failure; details are logged, never returned to clients).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct store store;
+
+/*
+ * Opens "sqlite://PATH" (creating PATH's parent directory and the file if
+ * missing; WAL, foreign keys, busy timeout) with a pool of `pool_size`
+ * connections (>= 1). Does not migrate. On failure *out is NULL and err holds
+ * one line (no secrets: a postgres URL's password is never echoed).
+ */
+pdt_err store_open(const char *database_url, int pool_size, store **out, char *err,
+		   size_t errlen);
+/* Closes every connection. NULL is fine. Callers must have stopped using it. */
+void store_close(store *s);
+
+/* Applies pending migrations in order; *applied (may be NULL) gets how many. */
+pdt_err store_migrate(store *s, int *applied);
+/* Highest applied migration version, 0 for an empty database. */
+pdt_err store_schema_version(store *s, int *version);
+/* A trivial query: PDT_OK when the database answers (for /healthz). */
+pdt_err store_ping(store *s);
+
+/* ---- users ---- */
+
+typedef struct store_user {
+	int64_t id;
+	char *email;
+	char *name;
+	char *password_hash;
+	char *github_token_enc; /* NULL when not set */
+	char *gitlab_token_enc; /* NULL when not set */
+	char *gitlab_url;
+	char *jira_email;
+	char *jira_token_enc;   /* NULL when not set */
+	char *jira_workspace;
+	char *jira_username;
+	char *jira_project_keys;
+	int64_t created_at;
+	int64_t updated_at;
+} store_user;
+
+void store_user_release(store_user *u);
+
+/* Email uniqueness is case-insensitive: PDT_ECONFLICT if taken. */
+pdt_err store_user_create(store *s, const char *email, const char *name,
+			  const char *password_hash, int64_t now, store_user *out);
+/* Case-insensitive lookup. */
+pdt_err store_user_by_email(store *s, const char *email, store_user *out);
+pdt_err store_user_by_id(store *s, int64_t id, store_user *out);
+/* PDT_OK if the user exists, PDT_ENOTFOUND if not: the cheap check auth does. */
+pdt_err store_user_exists(store *s, int64_t id);
+
+/* Profile fields to change; a NULL member means "leave as is". Token values
+ * are already encrypted by the caller; "" for a token clears it (NULL column). */
+typedef struct store_profile_update {
+	const char *github_token_enc;
+	const char *gitlab_token_enc;
+	const char *gitlab_url;
+	const char *jira_email;
+	const char *jira_token_enc;
+	const char *jira_workspace;
+	const char *jira_username;
+	const char *jira_project_keys;
+} store_profile_update;
+
+pdt_err store_user_update_profile(store *s, int64_t user_id, const store_profile_update *u,
+				  int64_t now);
+
+/* ---- repositories ---- */
+
+typedef struct store_repo {
+	int64_t id;
+	int64_t user_id;
+	char *name;
+	char *owner;
+	char *provider; /* "github" | "gitlab" */
+	char *url;
+	bool is_valid;
+	int64_t last_synced_at; /* 0 = never */
+	int64_t created_at;
+} store_repo;
+
+/*
+ * Lists are plain struct tags, not typedefs: a typedef name would clash with
+ * the functions store_repo_list() and store_commit_list(). Declare them as
+ * `struct store_repo_list l = {0};`.
+ */
+struct store_repo_list {
+	store_repo *items;
+	size_t n;
+};
+
+void store_repo_release(store_repo *r);
+void store_repo_list_release(struct store_repo_list *l);
+
+/* PDT_ECONFLICT if this user already tracks this url. */
+pdt_err store_repo_create(store *s, int64_t user_id, const char *name, const char *owner,
+			  const char *provider, const char *url, int64_t now, store_repo *out);
+/* Ordered by id (creation order). Empty list is PDT_OK with n = 0. */
+pdt_err store_repo_list(store *s, int64_t user_id, struct store_repo_list *out);
+pdt_err store_repo_get(store *s, int64_t user_id, int64_t repo_id, store_repo *out);
+/* Deletes the repository, its commits and their links (one transaction). */
+pdt_err store_repo_delete(store *s, int64_t user_id, int64_t repo_id);
+pdt_err store_repo_set_valid(store *s, int64_t user_id, int64_t repo_id, bool is_valid);
+
+/* ---- commits ---- */
+
+typedef struct store_commit {
+	int64_t id;
+	int64_t repo_id;
+	char *sha;
+	char *message;
+	char *author;
+	char *author_email;
+	char *branch;
+	int64_t date;
+	char *jira_card_key; /* "" when none */
+	bool has_link;
+	int64_t created_at;
+} store_commit;
+
+/* A struct tag for the same reason as struct store_repo_list. */
+struct store_commit_list {
+	store_commit *items;
+	size_t n;
+};
+
+void store_commit_list_release(struct store_commit_list *l);
+
+typedef struct store_commit_filter {
+	int64_t repo_id;           /* 0 = any of the user's repositories */
+	const char *jira_card_key; /* NULL = any; else extracted key OR manual link */
+	int has_link;              /* -1 = any, 0 = false, 1 = true */
+	int64_t limit;             /* 0 = no limit */
+	int64_t offset;            /* >= 0 */
+} store_commit_filter;
+
+/* The user's commits matching f, newest date first (ties: higher id first). */
+pdt_err store_commit_list(store *s, int64_t user_id, const store_commit_filter *f,
+			  struct store_commit_list *out);
+
+/* One commit to insert (borrowed strings). jira_card_key NULL or "" = none. */
+typedef struct store_commit_in {
+	const char *sha;
+	const char *message;
+	const char *author;
+	const char *author_email;
+	const char *branch;
+	int64_t date;
+	const char *jira_card_key;
+} store_commit_in;
+
+/*
+ * Inserts commits of one repository in one transaction, skipping SHAs the
+ * repository already has (ON CONFLICT DO NOTHING). has_link is set when a key
+ * is given. *inserted (may be NULL) gets how many were new.
+ */
+pdt_err store_commit_insert_batch(store *s, int64_t repo_id, const store_commit_in *items,
+				  size_t n, int64_t now, size_t *inserted);
+
+typedef struct store_link {
+	int64_t id;
+	int64_t commit_id;
+	char *jira_card_key;
+	int64_t linked_at;
+} store_link;
+
+void store_link_release(store_link *l);
+
+/*
+ * Links the user's commit(s) with this full SHA to key (every repository of
+ * the user that has it) and sets their has_link; linking again is a no-op that
+ * returns the existing link. *out describes the link of the newest such commit.
+ * PDT_ENOTFOUND when the user has no commit with that SHA.
+ */
+pdt_err store_commit_link(store *s, int64_t user_id, const char *sha, const char *key,
+			  int64_t now, store_link *out);
+
+/* ---- counts (tests, metrics) ---- */
+pdt_err store_count_commits(store *s, int64_t user_id, int64_t *out);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * Every SQL statement of the SQLite backend, indexed by sqlite_stmt_id. All
+ * values are bound parameters; no text here is ever built at run time. The
+ * SQL stays close to what PostgreSQL accepts (ON CONFLICT, RETURNING) so the
+ * PostgreSQL backend can mirror this table.
+ *
+ * Column orders are relied on by the row readers in sqlite_users.c,
+ * sqlite_repos.c and sqlite_commits.c.
+ */
+#include "store/sqlite_internal.h"
+
+#include "core/banned.h"
+
+#define USER_COLS                                                                       \
+	"id, email, name, password_hash, github_token, gitlab_token, gitlab_url, "     \
+	"jira_email, jira_token, jira_workspace, jira_username, jira_project_keys, "  \
+	"created_at, updated_at"
+
+#define REPO_COLS "id, user_id, name, owner, provider, url, is_valid, last_synced_at, created_at"
+
+#define COMMIT_COLS                                                                    \
+	"c.id, c.repo_id, c.sha, c.message, c.author, c.author_email, c.branch, "     \
+	"c.date, c.jira_card_key, c.has_link, c.created_at"
+
+/* A token: ?N NULL keeps the column, '' clears it, anything else sets it. */
+#define TOKEN_SET(col, n) \
+	col " = CASE WHEN ?" n " IS NULL THEN " col " WHEN ?" n " = '' THEN NULL ELSE ?" n " END"
+#define FIELD_SET(col, n) col " = COALESCE(?" n ", " col ")"
+
+const char *const sqlite_sql[SQ__COUNT] = {
+	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_PING] = "SELECT 1",
+
+	[SQ_USER_INSERT] = "INSERT INTO users (email, name, password_hash, created_at, updated_at) "
+			   "VALUES (?1, ?2, ?3, ?4, ?4) RETURNING " USER_COLS,
+	[SQ_USER_BY_EMAIL] = "SELECT " USER_COLS " FROM users WHERE lower(email) = lower(?1)",
+	[SQ_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	[SQ_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
+	[SQ_USER_UPDATE_PROFILE] = "UPDATE users SET "
+				   TOKEN_SET("github_token", "1") ", "
+				   TOKEN_SET("gitlab_token", "2") ", "
+				   FIELD_SET("gitlab_url", "3") ", "
+				   FIELD_SET("jira_email", "4") ", "
+				   TOKEN_SET("jira_token", "5") ", "
+				   FIELD_SET("jira_workspace", "6") ", "
+				   FIELD_SET("jira_username", "7") ", "
+				   FIELD_SET("jira_project_keys", "8") ", "
+				   "updated_at = ?9 WHERE id = ?10",
+
+	[SQ_REPO_INSERT] = "INSERT INTO repositories "
+			   "(user_id, name, owner, provider, url, is_valid, created_at) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) RETURNING " REPO_COLS,
+	[SQ_REPO_LIST] = "SELECT " REPO_COLS " FROM repositories WHERE user_id = ?1 ORDER BY id",
+	[SQ_REPO_GET] = "SELECT " REPO_COLS " FROM repositories WHERE id = ?2 AND user_id = ?1",
+	[SQ_REPO_DELETE] = "DELETE FROM repositories WHERE id = ?2 AND user_id = ?1",
+	[SQ_REPO_SET_VALID] = "UPDATE repositories SET is_valid = ?3 WHERE id = ?2 AND user_id = ?1",
+	[SQ_REPO_EXISTS] = "SELECT 1 FROM repositories WHERE id = ?1",
+
+	[SQ_COMMIT_LIST] =
+		"SELECT " COMMIT_COLS " FROM commits c JOIN repositories r ON r.id = c.repo_id "
+		"WHERE r.user_id = ?1 AND (?2 = 0 OR c.repo_id = ?2) "
+		"AND (?3 IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
+		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
+		"AND (?4 < 0 OR c.has_link = ?4) "
+		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6",
+	[SQ_COMMIT_INSERT] =
+		"INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date, "
+		"jira_card_key, has_link, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 IS NOT NULL, ?9) "
+		"ON CONFLICT (repo_id, sha) DO NOTHING",
+	[SQ_LINK_INSERT] =
+		"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
+		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "
+		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
+		"ON CONFLICT (commit_id, jira_card_key) DO NOTHING",
+	[SQ_LINK_SET_HAS_LINK] =
+		"UPDATE commits SET has_link = 1 WHERE sha = ?2 "
+		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1)",
+	[SQ_LINK_NEWEST] =
+		"SELECT l.id, l.commit_id, l.jira_card_key, l.linked_at FROM commit_card_links l "
+		"JOIN commits c ON c.id = l.commit_id JOIN repositories r ON r.id = c.repo_id "
+		"WHERE r.user_id = ?1 AND c.sha = ?2 AND l.jira_card_key = ?3 "
+		"ORDER BY c.date DESC, c.id DESC LIMIT 1",
+	[SQ_COMMIT_COUNT] = "SELECT count(*) FROM commits c JOIN repositories r ON r.id = c.repo_id "
+			    "WHERE r.user_id = ?1",
+};

@@ -4,6 +4,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -114,7 +115,7 @@ static int wait_for_signal(void)
 static int serve(config *cfg, store *st)
 {
 	char err[512];
-	api_app app = {.cfg = cfg, .st = st};
+	api_app app = {.cfg = cfg, .st = st, .tokens = tokencache_new()};
 	http_server *srv = NULL;
 	http_server_config hc = {
 		.addr = cfg->server_addr, .port = cfg->server_port, .threads = cfg->http_threads,
@@ -123,6 +124,7 @@ static int serve(config *cfg, store *st)
 	hc.routes = api_routes(&hc.nroutes);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
+		tokencache_free(app.tokens);
 		return 1;
 	}
 	log_info("serve addr=%s port=%d threads=%d version=%s", cfg->server_addr,
@@ -134,6 +136,7 @@ static int serve(config *cfg, store *st)
 		pthread_detach(wd);
 	http_server_quiesce(srv);
 	http_server_stop(srv);
+	tokencache_free(app.tokens);
 	log_info("shutdown complete");
 	return 0;
 }
@@ -160,8 +163,22 @@ static int cmd_serve(void)
 	return rc;
 }
 
+/*
+ * Memory: a fixed mmap threshold sends large buffers (a multi-megabyte
+ * response body) straight to mmap, so they go back to the kernel when freed
+ * instead of staying in the heap; glibc's dynamic threshold would otherwise
+ * keep the peak resident for the process's life. Two arenas are plenty for
+ * a server whose threads mostly wait.
+ */
+static void tune_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 2);
+}
+
 int main(int argc, char **argv)
 {
+	tune_malloc();
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0) {

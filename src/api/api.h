@@ -13,6 +13,7 @@
  */
 #include <stddef.h>
 
+#include "auth/tokencache.h"
 #include "core/config.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -20,13 +21,20 @@
 typedef struct api_app {
 	const config *cfg;
 	store *st;
+	tokencache *tokens; /* verified bearer tokens (owned by main) */
 } api_app;
 
 /* The route table (static storage). */
 const http_route *api_routes(size_t *n);
 
-/* The HTTP_AUTH hook: verifies the bearer JWT and that its user exists. */
+/*
+ * The HTTP_AUTH hook: verifies the bearer JWT and loads its user (401 when
+ * the user no longer exists). The loaded row is kept for the handler, so a
+ * handler that needs the user costs no second query: see api_user().
+ */
 int api_authenticate(void *app, http_req *req, http_resp *resp);
+/* The authenticated caller's row (borrowed; lives as long as the request). */
+const store_user *api_user(const http_req *req);
 
 /* Parses a strictly positive decimal int64 (no sign, no spaces, no garbage). */
 bool api_parse_id(const char *s, int64_t *out);

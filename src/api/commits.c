@@ -7,6 +7,7 @@
 
 #include "core/timeutil.h"
 #include "http/jsonbind.h"
+#include "http/jsonw.h"
 #include "http/response.h"
 #include "core/banned.h"
 
@@ -14,16 +15,45 @@
 #define SHA_MAX 128
 #define LIMIT_MAX 100000
 
-static json_t *commit_json(const store_commit *c)
+/* The largest listing we build: past it the client must page. */
+#define LIST_BODY_MAX ((size_t)256 * 1024 * 1024)
+
+typedef struct list_out {
+	buf b;
+	size_t n;
+	pdt_err rc;
+} list_out;
+
+/* Appends one commit object; rows are written as they come from the store. */
+static void write_commit(const store_commit *c, void *ctx)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
-			 "id", (json_int_t)c->id, "repo_id", (json_int_t)c->repo_id,
-			 "sha", http_json_str(c->sha), "message", http_json_str(c->message),
-			 "author", http_json_str(c->author),
-			 "author_email", http_json_str(c->author_email),
-			 "branch", http_json_str(c->branch), "date", http_json_time(c->date),
-			 "jira_card_key", http_json_str(c->jira_card_key),
-			 "has_link", c->has_link, "created_at", http_json_time(c->created_at));
+	list_out *o = ctx;
+	buf *b = &o->b;
+	if (o->rc)
+		return;
+	pdt_err rc = buf_appends(b, o->n++ ? ",{\"id\":" : "{\"id\":");
+	rc = rc ? rc : jsonw_int(b, c->id);
+	rc = rc ? rc : jsonw_raw(b, ",\"repo_id\":");
+	rc = rc ? rc : jsonw_int(b, c->repo_id);
+	rc = rc ? rc : jsonw_raw(b, ",\"sha\":");
+	rc = rc ? rc : jsonw_str(b, c->sha);
+	rc = rc ? rc : jsonw_raw(b, ",\"message\":");
+	rc = rc ? rc : jsonw_str(b, c->message);
+	rc = rc ? rc : jsonw_raw(b, ",\"author\":");
+	rc = rc ? rc : jsonw_str(b, c->author);
+	rc = rc ? rc : jsonw_raw(b, ",\"author_email\":");
+	rc = rc ? rc : jsonw_str(b, c->author_email);
+	rc = rc ? rc : jsonw_raw(b, ",\"branch\":");
+	rc = rc ? rc : jsonw_str(b, c->branch);
+	rc = rc ? rc : jsonw_raw(b, ",\"date\":");
+	rc = rc ? rc : jsonw_time(b, c->date);
+	rc = rc ? rc : jsonw_raw(b, ",\"jira_card_key\":");
+	rc = rc ? rc : jsonw_str(b, c->jira_card_key);
+	rc = rc ? rc : jsonw_raw(b, ",\"has_link\":");
+	rc = rc ? rc : jsonw_bool(b, c->has_link);
+	rc = rc ? rc : jsonw_raw(b, ",\"created_at\":");
+	rc = rc ? rc : jsonw_time(b, c->created_at);
+	o->rc = rc ? rc : buf_appendc(b, '}');
 }
 
 /* A query value, treating "" as absent (front ends send "?repo_id=&..."). */
@@ -80,17 +110,19 @@ static bool parse_filter(const http_req *req, store_commit_filter *f, http_resp 
 static void answer_list(api_app *a, const http_req *req, const store_commit_filter *f,
 			http_resp *resp)
 {
-	struct store_commit_list l = {0};
-	pdt_err rc = store_commit_list(a->st, req->user_id, f, &l);
-	if (rc) {
+	list_out o = {.b = BUF_INIT(LIST_BODY_MAX)};
+	pdt_err rc = buf_appendc(&o.b, '[');
+	if (!rc)
+		rc = store_commit_each(a->st, req->user_id, f, write_commit, &o);
+	rc = rc ? rc : o.rc;
+	rc = rc ? rc : buf_appendc(&o.b, ']');
+	if (rc == PDT_ETOOBIG)
+		http_resp_error(resp, 413, "result too large: use limit and offset");
+	else if (rc)
 		http_resp_from_err(resp, rc, NULL);
-		return;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < l.n; i++)
-		json_array_append_new(arr, commit_json(&l.items[i]));
-	http_resp_json(resp, 200, arr);
-	store_commit_list_release(&l);
+	else
+		http_resp_take(resp, 200, &o.b);
+	buf_release(&o.b);
 }
 
 void api_commits_list(void *app, http_req *req, http_resp *resp)

@@ -19,25 +19,19 @@
 
 void api_profile_get(void *app, http_req *req, http_resp *resp)
 {
-	api_app *a = app;
-	store_user u = {0};
-	pdt_err rc = store_user_by_id(a->st, req->user_id, &u);
-	if (rc) {
-		http_resp_from_err(resp, rc, "user not found");
-		return;
-	}
+	(void)app;
+	const store_user *u = api_user(req);
 	json_t *j = json_pack("{s:I,s:o,s:b,s:b,s:o,s:o,s:b,s:o,s:o,s:o}",
-			      "id", (json_int_t)u.id, "email", http_json_str(u.email),
-			      "has_github_token", u.github_token_enc != NULL,
-			      "has_gitlab_token", u.gitlab_token_enc != NULL,
-			      "gitlab_url", http_json_str(u.gitlab_url),
-			      "jira_email", http_json_str(u.jira_email),
-			      "has_jira_token", u.jira_token_enc != NULL,
-			      "jira_workspace", http_json_str(u.jira_workspace),
-			      "jira_username", http_json_str(u.jira_username),
-			      "jira_project_keys", http_json_str(u.jira_project_keys));
+			      "id", (json_int_t)u->id, "email", http_json_str(u->email),
+			      "has_github_token", u->github_token_enc != NULL,
+			      "has_gitlab_token", u->gitlab_token_enc != NULL,
+			      "gitlab_url", http_json_str(u->gitlab_url),
+			      "jira_email", http_json_str(u->jira_email),
+			      "has_jira_token", u->jira_token_enc != NULL,
+			      "jira_workspace", http_json_str(u->jira_workspace),
+			      "jira_username", http_json_str(u->jira_username),
+			      "jira_project_keys", http_json_str(u->jira_project_keys));
 	http_resp_json(resp, 200, j);
-	store_user_release(&u);
 }
 
 /* "" stays "" (clears the token); anything else is sealed. */
@@ -119,17 +113,11 @@ static json_t *token_state(api_app *a, const char *enc, bool others_ok)
 void api_profile_validate(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
-	store_user u = {0};
-	pdt_err rc = store_user_by_id(a->st, req->user_id, &u);
-	if (rc) {
-		http_resp_from_err(resp, rc, "user not found");
-		return;
-	}
-	bool jira_rest = u.jira_email && *u.jira_email && u.jira_workspace && *u.jira_workspace;
+	const store_user *u = api_user(req);
+	bool jira_rest = u->jira_email && *u->jira_email && u->jira_workspace && *u->jira_workspace;
 	json_t *j = json_pack("{s:o,s:o,s:o}",
-			      "github", token_state(a, u.github_token_enc, true),
-			      "gitlab", token_state(a, u.gitlab_token_enc, true),
-			      "jira", token_state(a, u.jira_token_enc, jira_rest));
+			      "github", token_state(a, u->github_token_enc, true),
+			      "gitlab", token_state(a, u->gitlab_token_enc, true),
+			      "jira", token_state(a, u->jira_token_enc, jira_rest));
 	http_resp_json(resp, 200, j);
-	store_user_release(&u);
 }

@@ -173,18 +173,15 @@ void api_repos_validate(void *app, http_req *req, http_resp *resp)
 	api_app *a = app;
 	int64_t id = 0;
 	store_repo r = {0};
-	store_user u = {0};
 	check c = {0};
 	pdt_err rc = api_parse_id(http_req_param(req, 0), &id) ? PDT_OK : PDT_ENOTFOUND;
 	if (!rc)
 		rc = store_repo_get(a->st, req->user_id, id, &r);
-	if (!rc)
-		rc = store_user_by_id(a->st, req->user_id, &u);
 	if (rc) {
 		http_resp_from_err(resp, rc, "repository not found");
 		goto cleanup;
 	}
-	char *token = provider_token(a, &u, r.provider, &c);
+	char *token = provider_token(a, api_user(req), r.provider, &c);
 	bool is_valid = false;
 	if (token) {
 		check_repo(a, &r, token, &c);
@@ -199,5 +196,4 @@ void api_repos_validate(void *app, http_req *req, http_resp *resp)
 					    "is_valid", is_valid, "message", c.message));
 cleanup:
 	store_repo_release(&r);
-	store_user_release(&u);
 }

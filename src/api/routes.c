@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "auth/jwtauth.h"
+#include "auth/tokencache.h"
+#include "core/mem.h"
 #include "core/timeutil.h"
 #include "http/response.h"
 #include "core/banned.h"
@@ -57,6 +59,12 @@ static const char *bearer_token(const char *h)
 	return *h ? h : NULL;
 }
 
+static void free_user(void *p)
+{
+	store_user_release(p);
+	free(p);
+}
+
 int api_authenticate(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
@@ -66,20 +74,35 @@ int api_authenticate(void *app, http_req *req, http_resp *resp)
 		return -1;
 	}
 	const char *tok = bearer_token(h);
-	int64_t uid = 0;
-	if (!tok || jwtauth_verify(a->cfg->jwt_secret, tok, timeutil_now(), &uid)) {
+	int64_t uid = 0, exp = 0, now = timeutil_now();
+	if (!tok) {
 		http_resp_error(resp, 401, "invalid or expired token");
 		return -1;
 	}
-	pdt_err rc = store_user_exists(a->st, uid);
-	if (rc == PDT_ENOTFOUND) {
-		http_resp_error(resp, 401, "invalid or expired token");
-		return -1;
+	if (!tokencache_get(a->tokens, tok, now, &uid)) {
+		if (jwtauth_verify_exp(a->cfg->jwt_secret, tok, now, &uid, &exp)) {
+			http_resp_error(resp, 401, "invalid or expired token");
+			return -1;
+		}
+		tokencache_put(a->tokens, tok, uid, exp);
 	}
+	store_user *u = xcalloc(1, sizeof *u);
+	pdt_err rc = store_user_by_id(a->st, uid, u);
 	if (rc) {
-		http_resp_from_err(resp, rc, NULL);
+		free(u);
+		if (rc == PDT_ENOTFOUND)
+			http_resp_error(resp, 401, "invalid or expired token");
+		else
+			http_resp_from_err(resp, rc, NULL);
 		return -1;
 	}
 	req->user_id = uid;
+	req->auth = u;
+	req->auth_free = free_user;
 	return 0;
+}
+
+const store_user *api_user(const http_req *req)
+{
+	return req->auth;
 }

@@ -19,5 +19,8 @@ pdt_err jwtauth_issue(const char *secret, int64_t user_id, int64_t now, int64_t 
 		      char **out);
 /* PDT_OK and *user_id, or PDT_EAUTH. `now` is Unix seconds. */
 pdt_err jwtauth_verify(const char *secret, const char *token, int64_t now, int64_t *user_id);
+/* The same, also returning the token's exp claim (for tokencache). */
+pdt_err jwtauth_verify_exp(const char *secret, const char *token, int64_t now,
+			   int64_t *user_id, int64_t *exp);
 
 #endif

@@ -29,7 +29,7 @@ pdt_err buf_append(buf *b, const void *p, size_t n);
 pdt_err buf_appends(buf *b, const char *s);
 pdt_err buf_appendc(buf *b, char c);
 pdt_err buf_appendf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-pdt_err buf_vappendf(buf *b, const char *fmt, va_list ap);
+pdt_err buf_vappendf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* "" when empty, never NULL. */
 const char *buf_str(const buf *b);
 /* Empties the buffer, keeping its allocation. */

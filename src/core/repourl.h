@@ -7,8 +7,10 @@
  * Rules: http or https only; a host is required (letters, digits, '.', '-',
  * optional :port); a host containing "github.com" is github and needs exactly
  * owner/name; any other host is gitlab and needs at least group/name; a
- * trailing "/" and ".git" are dropped; no query, fragment, userinfo, empty or
- * dot segments; segments are [A-Za-z0-9._-]+; total length <= 512.
+ * trailing "/" and ".git" are dropped (a name still ending in ".git" is
+ * rejected); no query, fragment, userinfo, empty or dot segments; segments are
+ * [A-Za-z0-9._-]+; total length <= 512. Scheme and host are matched in any
+ * case and stored lower-case; a default port (:443, :80) is dropped.
  *
  * Ownership: repourl_parse fills *out with heap strings; repourl_release frees.
  */

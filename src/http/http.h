@@ -45,6 +45,8 @@ typedef struct http_req {
 	bool body_too_big;
 	json_t *json;                  /* parsed body for routes with HTTP_JSON (owned) */
 	int64_t user_id;               /* set by the auth hook; 0 when anonymous */
+	void *auth;                    /* what the auth hook keeps for the handler */
+	void (*auth_free)(void *);     /* frees auth at the end of the request */
 	int64_t start_us;              /* monotonic, for the access log */
 } http_req;
 

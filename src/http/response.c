@@ -21,6 +21,14 @@ void http_resp_json(http_resp *resp, int status, json_t *j)
 	resp->len = strlen(resp->body);
 }
 
+void http_resp_take(http_resp *resp, int status, buf *b)
+{
+	free(resp->body);
+	resp->status = status;
+	resp->len = b->len;
+	resp->body = buf_detach(b);
+}
+
 void http_resp_error(http_resp *resp, int status, const char *message)
 {
 	http_resp_json(resp, status, json_pack("{s:s}", "error", message));

@@ -8,12 +8,15 @@
  */
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "http/http.h"
 
 /* Takes ownership of j (json_decref'd here). */
 void http_resp_json(http_resp *resp, int status, json_t *j);
 void http_resp_error(http_resp *resp, int status, const char *message);
+/* Takes the JSON text already written into b (b is left empty). */
+void http_resp_take(http_resp *resp, int status, buf *b);
 /* {"message": message} */
 void http_resp_message(http_resp *resp, int status, const char *message);
 /*

@@ -72,6 +72,8 @@ static void req_free(http_req *req)
 		free(req->params[i]);
 	buf_release(&req->body);
 	json_decref(req->json);
+	if (req->auth_free)
+		req->auth_free(req->auth);
 	free(req);
 }
 
@@ -104,10 +106,10 @@ static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
 	enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	resp->queued = true;
-	double ms = (double)(mono_us() - req->start_us) / 1000.0;
-	log_info("http method=%s route=%s status=%d dur_ms=%.2f",
+	long long us = (long long)(mono_us() - req->start_us);
+	log_info("http method=%s route=%s status=%d dur_us=%lld",
 		 req->method == HTTP_OTHER ? "OTHER" : req->method_str,
-		 req->route ? req->route->pattern : "-", resp->status, ms);
+		 req->route ? req->route->pattern : "-", resp->status, us);
 	return ok;
 }
 
@@ -252,7 +254,7 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 	http_server *s = xcalloc(1, sizeof *s);
 	s->cfg = *cfg;
 	cors_init(&s->cors, cfg->cors_origins);
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(

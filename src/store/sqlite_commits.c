@@ -38,22 +38,6 @@ void store_link_release(store_link *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* Fills m from a row in sqlite_sql.c's COMMIT_COLS order. */
-static void read_commit(sqlite3_stmt *st, store_commit *m)
-{
-	m->id = sqlite3_column_int64(st, 0);
-	m->repo_id = sqlite3_column_int64(st, 1);
-	m->sha = sqlite_col_dup0(st, 2);
-	m->message = sqlite_col_dup0(st, 3);
-	m->author = sqlite_col_dup0(st, 4);
-	m->author_email = sqlite_col_dup0(st, 5);
-	m->branch = sqlite_col_dup0(st, 6);
-	m->date = sqlite3_column_int64(st, 7);
-	m->jira_card_key = sqlite_col_dup0(st, 8);
-	m->has_link = sqlite3_column_int(st, 9) != 0;
-	m->created_at = sqlite3_column_int64(st, 10);
-}
-
 /* ---- list ---- */
 
 static int bind_filter(sqlite3_stmt *st, int64_t user_id, const store_commit_filter *f)
@@ -70,12 +54,28 @@ static int filter_valid(const store_commit_filter *f)
 	       f->offset >= 0;
 }
 
-pdt_err store_commit_list(store *s, int64_t user_id, const store_commit_filter *f,
-			  struct store_commit_list *out)
+/* Points m's strings into the current row (valid until the next step). */
+static void view_commit(sqlite3_stmt *st, store_commit *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->repo_id = sqlite3_column_int64(st, 1);
+	m->sha = (char *)sqlite3_column_text(st, 2);
+	m->message = (char *)sqlite3_column_text(st, 3);
+	m->author = (char *)sqlite3_column_text(st, 4);
+	m->author_email = (char *)sqlite3_column_text(st, 5);
+	m->branch = (char *)sqlite3_column_text(st, 6);
+	m->date = sqlite3_column_int64(st, 7);
+	m->jira_card_key = (char *)sqlite3_column_text(st, 8);
+	if (!m->jira_card_key)
+		m->jira_card_key = (char *)"";
+	m->has_link = sqlite3_column_int(st, 9) != 0;
+	m->created_at = sqlite3_column_int64(st, 10);
+}
+
+pdt_err store_commit_each(store *s, int64_t user_id, const store_commit_filter *f,
+			  store_commit_cb cb, void *ctx)
 {
 	static const store_commit_filter any = {.has_link = -1};
-	size_t cap = 0;
-	memset(out, 0, sizeof *out);
 	if (!f)
 		f = &any;
 	if (!filter_valid(f))
@@ -88,14 +88,44 @@ pdt_err store_commit_list(store *s, int64_t user_id, const store_commit_filter *
 	int src = bind_filter(st, user_id, f) ? sqlite3_errcode(c->db) : SQLITE_OK;
 	while (src == SQLITE_OK || src == SQLITE_ROW) {
 		src = sqlite3_step(st);
-		if (src == SQLITE_ROW)
-			read_commit(st, sqlite_list_push((void **)&out->items, &out->n, &cap,
-							 sizeof *out->items));
+		if (src == SQLITE_ROW) {
+			store_commit m;
+			view_commit(st, &m);
+			cb(&m, ctx);
+		}
 	}
 	rc = src == SQLITE_DONE ? PDT_OK : sqlite_fail(c, src, "commit list");
 cleanup:
 	sqlite_stmt_done(st);
 	sqlite_checkin(s, c);
+	return rc;
+}
+
+typedef struct list_ctx {
+	struct store_commit_list *out;
+	size_t cap;
+} list_ctx;
+
+static void copy_commit(const store_commit *m, void *ctx)
+{
+	list_ctx *l = ctx;
+	store_commit *d = sqlite_list_push((void **)&l->out->items, &l->out->n, &l->cap,
+					   sizeof *l->out->items);
+	*d = *m;
+	d->sha = xstrdup(m->sha ? m->sha : "");
+	d->message = xstrdup(m->message ? m->message : "");
+	d->author = xstrdup(m->author ? m->author : "");
+	d->author_email = xstrdup(m->author_email ? m->author_email : "");
+	d->branch = xstrdup(m->branch ? m->branch : "");
+	d->jira_card_key = xstrdup(m->jira_card_key);
+}
+
+pdt_err store_commit_list(store *s, int64_t user_id, const store_commit_filter *f,
+			  struct store_commit_list *out)
+{
+	list_ctx l = {.out = out};
+	memset(out, 0, sizeof *out);
+	pdt_err rc = store_commit_each(s, user_id, f, copy_commit, &l);
 	if (rc)
 		store_commit_list_release(out);
 	return rc;

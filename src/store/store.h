@@ -169,6 +169,17 @@ typedef struct store_commit_filter {
 pdt_err store_commit_list(store *s, int64_t user_id, const store_commit_filter *f,
 			  struct store_commit_list *out);
 
+/*
+ * The same rows as store_commit_list, handed one at a time to cb without
+ * copying: the strings in *c are borrowed and valid only during the call
+ * (jira_card_key is "" when none; other strings may be NULL only if the
+ * database holds NULL). Lets a handler serialise 100k rows without holding
+ * them all. cb must not call back into the store.
+ */
+typedef void (*store_commit_cb)(const store_commit *c, void *ctx);
+pdt_err store_commit_each(store *s, int64_t user_id, const store_commit_filter *f,
+			  store_commit_cb cb, void *ctx);
+
 /* One commit to insert (borrowed strings). jira_card_key NULL or "" = none. */
 typedef struct store_commit_in {
 	const char *sha;

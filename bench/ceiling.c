@@ -3,8 +3,8 @@
  *
  * A minimal libmicrohttpd server that answers every GET with the fixed body
  * {"status":"ok"} (Content-Type: application/json), run with the same daemon
- * flags pdt uses (src/http/server.c): MHD_USE_EPOLL_INTERNAL_THREAD |
- * MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO, a thread pool (MHD_OPTION_THREAD_POOL_SIZE)
+ * flags pdt uses (src/http/server.c): MHD_USE_POLL_INTERNAL_THREAD |
+ * MHD_USE_ERROR_LOG | MHD_USE_ITC, a thread pool (MHD_OPTION_THREAD_POOL_SIZE)
  * and the same connection timeout and limit. The response object is created
  * once (MHD_RESPMEM_PERSISTENT) and reused for every request, so what is
  * measured is MHD plus the kernel, nothing else. bench/api.sh compares pdt's
@@ -36,6 +36,7 @@ typedef enum MHD_Result mhd_result;
 /* As src/http/server.c, so only the per-request work differs. */
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 1000
+#define CONNECTION_MEMORY ((size_t)256 * 1024)
 
 static const char BODY[] = "{\"status\":\"ok\"}";
 static const char BODY_405[] = "{\"error\":\"method not allowed\"}";
@@ -149,11 +150,12 @@ int main(int argc, char **argv) {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO, (uint16_t)port, NULL,
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC, (uint16_t)port, NULL,
         NULL, handle, &r, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)CONNECTION_LIMIT, MHD_OPTION_END);
+        (unsigned int)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "bench_ceiling: cannot listen on 127.0.0.1:%lu\n", port);
         destroy_responses(&r);

@@ -20,6 +20,9 @@
 
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 1000
+/* Per-connection memory for the request line, headers and query arguments:
+ * libmicrohttpd's 32 KiB default stalls on a URL with ~600 arguments. */
+#define CONNECTION_MEMORY ((size_t)256 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -141,8 +144,10 @@ static enum MHD_Result begin_request(http_server *s, http_req *req, const char *
 {
 	router_result rr = router_match(s->cfg.routes, s->cfg.nroutes, req->method, url,
 					&req->route, req->params, &req->nparams);
+	/* Browsers preflight any /api/ URL they are about to call. */
 	if (rr != ROUTER_MATCH && req->method == HTTP_OPTIONS &&
-	    router_path_known(s->cfg.routes, s->cfg.nroutes, url)) {
+	    (strncmp(url, "/api/", 5) == 0 ||
+	     router_path_known(s->cfg.routes, s->cfg.nroutes, url))) {
 		http_resp resp = {.status = 204};
 		return send_resp(s, req, &resp);
 	}
@@ -254,7 +259,10 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 	http_server *s = xcalloc(1, sizeof *s);
 	s->cfg = *cfg;
 	cors_init(&s->cors, cfg->cors_origins);
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+	/* poll(), not epoll: with epoll libmicrohttpd 0.9.75 leaves some broken
+	 * connections (a half-closed partial request, a request line too big
+	 * for the pool) open until the idle timeout instead of closing them. */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
@@ -264,6 +272,7 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {

@@ -175,6 +175,13 @@ static pdt_err insert_one(sqlite_conn *c, sqlite3_stmt *st, int64_t repo_id,
 	return rc;
 }
 
+pdt_err sqlite_commit_insert(sqlite_conn *c, int64_t repo_id, const store_commit_in *in,
+			     int64_t now, size_t *added)
+{
+	sqlite3_stmt *st = sqlite_stmt(c, SQ_COMMIT_INSERT);
+	return st ? insert_one(c, st, repo_id, in, now, added) : PDT_ESTORE;
+}
+
 pdt_err store_commit_insert_batch(store *s, int64_t repo_id, const store_commit_in *items,
 				  size_t n, int64_t now, size_t *inserted)
 {

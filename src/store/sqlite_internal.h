@@ -47,6 +47,15 @@ typedef enum sqlite_stmt_id {
 	SQ_LINK_SET_HAS_LINK,
 	SQ_LINK_NEWEST,
 	SQ_COMMIT_COUNT,
+	SQ_SYNC_STATE_GET,
+	SQ_HEADS_GET,
+	SQ_HEADS_CLEAR,
+	SQ_HEAD_UPSERT,
+	SQ_REPO_SYNC_UPDATE,
+	SQ_USERS_WITH_REPOS,
+	SQ_STATUS_GET,
+	SQ_STATUS_BEGIN,
+	SQ_STATUS_FINISH,
 	SQ__COUNT
 } sqlite_stmt_id;
 
@@ -109,6 +118,11 @@ int sqlite_bind_text0(sqlite3_stmt *st, int idx, const char *v);
 char *sqlite_col_dup(sqlite3_stmt *st, int col);
 /* Heap copy of a text column; SQL NULL gives "". */
 char *sqlite_col_dup0(sqlite3_stmt *st, int col);
+
+/* Inserts one commit of repo_id on c (inside a write transaction) unless the
+ * repository has its SHA; *added += 1 when it was new (sqlite_commits.c). */
+pdt_err sqlite_commit_insert(sqlite_conn *c, int64_t repo_id, const store_commit_in *in,
+			     int64_t now, size_t *added);
 
 /* Grows *items (of `size`-byte elements) so index *n is valid; returns it
  * zeroed and increments *n. */

@@ -85,4 +85,28 @@ const char *const sqlite_sql[SQ__COUNT] = {
 		"ORDER BY c.date DESC, c.id DESC LIMIT 1",
 	[SQ_COMMIT_COUNT] = "SELECT count(*) FROM commits c JOIN repositories r ON r.id = c.repo_id "
 			    "WHERE r.user_id = ?1",
+
+	[SQ_SYNC_STATE_GET] = "SELECT default_branch, project_id, branches_etag, last_success_at "
+			      "FROM repositories WHERE id = ?2 AND user_id = ?1",
+	[SQ_HEADS_GET] = "SELECT name, sha FROM branch_heads WHERE repo_id = ?1 ORDER BY name",
+	[SQ_HEADS_CLEAR] = "DELETE FROM branch_heads WHERE repo_id = ?1",
+	[SQ_HEAD_UPSERT] = "INSERT INTO branch_heads (repo_id, name, sha) VALUES (?1, ?2, ?3) "
+			   "ON CONFLICT (repo_id, name) DO UPDATE SET sha = excluded.sha",
+	[SQ_REPO_SYNC_UPDATE] =
+		"UPDATE repositories SET last_synced_at = ?3, "
+		"default_branch = COALESCE(?4, default_branch), "
+		"project_id = COALESCE(?5, project_id), "
+		"branches_etag = CASE WHEN ?6 THEN ?7 ELSE branches_etag END, "
+		"is_valid = CASE WHEN ?8 < 0 THEN is_valid ELSE ?8 END, "
+		"last_success_at = CASE WHEN ?9 THEN ?3 ELSE last_success_at END "
+		"WHERE id = ?2 AND user_id = ?1",
+	[SQ_USERS_WITH_REPOS] = "SELECT DISTINCT user_id FROM repositories ORDER BY user_id",
+	[SQ_STATUS_GET] = "SELECT status, last_sync, next_sync, last_error FROM sync_status "
+			  "WHERE user_id = ?1 AND source = ?2",
+	[SQ_STATUS_BEGIN] = "INSERT INTO sync_status (user_id, source, status) VALUES (?1, ?2, 'syncing') "
+			    "ON CONFLICT (user_id, source) DO UPDATE SET status = 'syncing'",
+	[SQ_STATUS_FINISH] =
+		"INSERT INTO sync_status (user_id, source, status, last_sync, last_error) "
+		"VALUES (?1, ?2, 'idle', ?3, ?4) ON CONFLICT (user_id, source) DO UPDATE SET "
+		"status = 'idle', last_sync = excluded.last_sync, last_error = excluded.last_error",
 };

@@ -217,6 +217,76 @@ void store_link_release(store_link *l);
 pdt_err store_commit_link(store *s, int64_t user_id, const char *sha, const char *key,
 			  int64_t now, store_link *out);
 
+/* ---- commit sync state ---- */
+
+typedef struct store_branch_head {
+	char *name;
+	char *sha;
+} store_branch_head;
+
+/* What the last passes over one repository left behind (see migration 002). */
+typedef struct store_repo_sync_state {
+	char *default_branch;    /* "" when unknown */
+	char *project_id;        /* GitLab id, NULL when unknown */
+	char *branches_etag;     /* NULL when none */
+	int64_t last_success_at; /* 0 = never: the first pass reaches back the lookback */
+	store_branch_head *heads;
+	size_t nheads;
+} store_repo_sync_state;
+
+void store_repo_sync_state_release(store_repo_sync_state *st);
+/* PDT_ENOTFOUND when the repository does not exist (or is not the user's). */
+pdt_err store_repo_sync_state_get(store *s, int64_t user_id, int64_t repo_id,
+				  store_repo_sync_state *out);
+
+/*
+ * The outcome of one repository's sync pass, written in ONE transaction so a
+ * crash leaves either all of it or none: new commits, branch heads, ETag,
+ * validity and timestamps. Borrowed pointers; NULL members leave columns as
+ * they are unless said otherwise.
+ */
+typedef struct store_repo_sync_update {
+	int64_t user_id;
+	int64_t repo_id;
+	const store_commit_in *commits; /* inserted ON CONFLICT DO NOTHING */
+	size_t ncommits;
+	const store_branch_head *heads; /* upserted by name */
+	size_t nheads;
+	bool prune_heads;               /* drop stored heads not in `heads` (a full listing) */
+	bool set_etag;                  /* write branches_etag (NULL clears it) */
+	const char *branches_etag;
+	const char *default_branch;     /* NULL = unchanged */
+	const char *project_id;         /* NULL = unchanged */
+	int is_valid;                   /* -1 unchanged, 0 or 1 */
+	bool success;                   /* sets last_success_at = now */
+} store_repo_sync_update;
+
+/* Applies u; last_synced_at = now always. *inserted (may be NULL) = new commits. */
+pdt_err store_repo_sync_apply(store *s, const store_repo_sync_update *u, int64_t now,
+			      size_t *inserted);
+
+/* Ids of users who have at least one repository, ascending. Caller frees *ids. */
+pdt_err store_users_with_repos(store *s, int64_t **ids, size_t *n);
+
+/* ---- sync status (per user and source: "commits" | "jira") ---- */
+
+typedef struct store_sync_status {
+	char status[16];      /* "idle" | "syncing" */
+	int64_t last_sync;    /* 0 = never */
+	int64_t next_sync;    /* 0 = unknown */
+	char *last_error;     /* NULL when the last pass succeeded or none ran */
+} store_sync_status;
+
+void store_sync_status_release(store_sync_status *st);
+/* A user with no row yet gets {"idle", 0, 0, NULL} and PDT_OK. */
+pdt_err store_sync_status_get(store *s, int64_t user_id, const char *source,
+			      store_sync_status *out);
+/* status = "syncing" (row created when missing). */
+pdt_err store_sync_status_begin(store *s, int64_t user_id, const char *source);
+/* status = "idle", last_sync = now, last_error = error (NULL clears it). */
+pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, int64_t now,
+				 const char *error);
+
 /* ---- counts (tests, metrics) ---- */
 pdt_err store_count_commits(store *s, int64_t user_id, int64_t *out);
 

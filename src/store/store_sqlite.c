@@ -221,6 +221,12 @@ static int exec_pragmas(sqlite3 *db)
 	};
 	for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
 		int rc = sqlite3_exec(db, pragmas[i], NULL, NULL, NULL);
+		/* Switching a brand-new file to WAL while another process does the
+		 * same can answer BUSY without consulting the busy handler. */
+		for (int tries = 0; (rc & 0xff) == SQLITE_BUSY && tries < 50; tries++) {
+			sqlite3_sleep(20);
+			rc = sqlite3_exec(db, pragmas[i], NULL, NULL, NULL);
+		}
 		if (rc != SQLITE_OK)
 			return rc;
 	}

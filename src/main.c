@@ -7,6 +7,8 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,12 @@
 #include "api/api.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/timeutil.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "sync/commits.h"
+#include "upstream/client.h"
 #include "core/banned.h"
 
 #define EXIT_USAGE 2
@@ -30,6 +35,10 @@ static const char *usage_text =
 	"\n"
 	"Commands:\n"
 	"  serve        run the HTTP API until SIGINT/SIGTERM (migrates the database first)\n"
+	"  sync [--commits] [--user ID]\n"
+	"               run one commit sync pass in the foreground (every user with\n"
+	"               repositories, or only user ID) and exit: 0 when every repository\n"
+	"               synced, 1 when one failed\n"
 	"  migrate      apply database schema migrations and exit\n"
 	"  version      print the version and exit\n"
 	"  help, --help show this text\n"
@@ -112,10 +121,18 @@ static int wait_for_signal(void)
 	return sig;
 }
 
+static upstream_client *new_client(const config *cfg)
+{
+	upstream_opts o = {.max_per_host = cfg->sync_concurrency};
+	return upstream_client_new(&o);
+}
+
 static int serve(config *cfg, store *st)
 {
 	char err[512];
-	api_app app = {.cfg = cfg, .st = st, .tokens = tokencache_new()};
+	sync_ctx sync = {.st = st, .cfg = cfg, .client = new_client(cfg), .locks = userlock_new()};
+	api_app app = {.cfg = cfg, .st = st, .tokens = tokencache_new(), .sync = &sync};
+	int rc = 0;
 	http_server *srv = NULL;
 	http_server_config hc = {
 		.addr = cfg->server_addr, .port = cfg->server_port, .threads = cfg->http_threads,
@@ -124,8 +141,8 @@ static int serve(config *cfg, store *st)
 	hc.routes = api_routes(&hc.nroutes);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
-		tokencache_free(app.tokens);
-		return 1;
+		rc = 1;
+		goto cleanup;
 	}
 	log_info("serve addr=%s port=%d threads=%d version=%s", cfg->server_addr,
 		 cfg->server_port, cfg->http_threads, PDT_VERSION);
@@ -134,11 +151,16 @@ static int serve(config *cfg, store *st)
 	pthread_t wd;
 	if (pthread_create(&wd, NULL, shutdown_watchdog, &cfg->shutdown_timeout_ns) == 0)
 		pthread_detach(wd);
+	/* Abort upstream calls first, so requests waiting on a sync end now. */
+	upstream_client_cancel(sync.client);
 	http_server_quiesce(srv);
 	http_server_stop(srv);
-	tokencache_free(app.tokens);
 	log_info("shutdown complete");
-	return 0;
+cleanup:
+	upstream_client_free(sync.client);
+	userlock_free(sync.locks);
+	tokencache_free(app.tokens);
+	return rc;
 }
 
 static int cmd_serve(void)
@@ -176,6 +198,133 @@ static void tune_malloc(void)
 	mallopt(M_ARENA_MAX, 2);
 }
 
+typedef struct sync_args {
+	bool commits;
+	int64_t user_id; /* 0 = every user with repositories */
+} sync_args;
+
+static int parse_sync_args(int argc, char **argv, sync_args *a)
+{
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--commits") == 0) {
+			a->commits = true;
+		} else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc) {
+			char *end = NULL;
+			errno = 0;
+			long long v = strtoll(argv[++i], &end, 10);
+			if (errno || !end || *end || v <= 0) {
+				fprintf(stderr, "pdt: --user needs a positive user id\n");
+				return EXIT_USAGE;
+			}
+			a->user_id = v;
+		} else if (strcmp(argv[i], "--jira") == 0) {
+			fprintf(stderr, "pdt: --jira: Jira sync is not available in this version yet\n");
+			return EXIT_USAGE;
+		} else {
+			fprintf(stderr, "pdt: sync: unknown argument \"%s\" (see pdt --help)\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	a->commits = true; /* the only source so far, and the default */
+	return 0;
+}
+
+/* SIGINT/SIGTERM during `pdt sync` cancel the upstream client. When the
+ * sync ends first, main sets sync_done and sends the thread a SIGTERM of its
+ * own to release its sigwait(). */
+static atomic_bool sync_done;
+
+static void *sync_signal_thread(void *arg)
+{
+	int sig = wait_for_signal();
+	if (atomic_load(&sync_done))
+		return NULL;
+	log_info("sync interrupted signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	upstream_client_cancel(arg);
+	return NULL;
+}
+
+static void print_report(int64_t user_id, const sync_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const sync_repo_report *x = &r->repos[i];
+		if (x->error && x->error[0])
+			printf("user %lld repo %lld %s (%s): error: %s\n", (long long)user_id,
+			       (long long)x->repo_id, x->repo_name, x->provider, x->error);
+		else
+			printf("user %lld repo %lld %s (%s): %lld new of %lld fetched\n",
+			       (long long)user_id, (long long)x->repo_id, x->repo_name, x->provider,
+			       (long long)x->new_commits, (long long)x->total_fetched);
+	}
+}
+
+/* Runs the pass for each user; returns how many repositories failed. */
+static size_t sync_users(sync_ctx *ctx, const int64_t *ids, size_t n)
+{
+	size_t failures = 0;
+	for (size_t i = 0; i < n && !upstream_client_cancelled(ctx->client); i++) {
+		sync_report *r = NULL;
+		pdt_err rc = sync_commits_user(ctx, ids[i], &r);
+		if (rc) {
+			fprintf(stderr, "pdt: user %lld: %s\n", (long long)ids[i], pdt_strerror(rc));
+			failures++;
+		} else {
+			print_report(ids[i], r);
+			failures += sync_report_failures(r);
+		}
+		sync_report_unref(r);
+	}
+	return failures;
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+	sync_args a = {0};
+	config cfg = {0};
+	store *st = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	int rc = parse_sync_args(argc, argv, &a);
+	if (!rc)
+		rc = load_config(&cfg, false);
+	if (!rc && !cfg.has_encryption_key) {
+		fprintf(stderr, "pdt: ENCRYPTION_KEY: required but not set\n");
+		rc = EXIT_USAGE;
+	}
+	if (!rc)
+		rc = open_store(&cfg, cfg.sync_concurrency + 2, &st);
+	if (rc)
+		goto cleanup;
+	if (a.user_id) {
+		ids = xmalloc(sizeof *ids);
+		ids[n++] = a.user_id;
+	} else if (store_users_with_repos(st, &ids, &n)) {
+		rc = 1;
+		goto cleanup;
+	}
+	sync_ctx ctx = {.st = st, .cfg = &cfg, .client = new_client(&cfg), .locks = userlock_new()};
+	pthread_t sig;
+	bool sig_ok = pthread_create(&sig, NULL, sync_signal_thread, ctx.client) == 0;
+	rc = sync_users(&ctx, ids, n) ? 1 : 0;
+	if (sig_ok) {
+		atomic_store(&sync_done, true);
+		pthread_kill(sig, SIGTERM);
+		pthread_join(sig, NULL);
+	}
+	upstream_client_free(ctx.client);
+	userlock_free(ctx.locks);
+cleanup:
+	free(ids);
+	store_close(st);
+	config_release(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	tune_malloc();
@@ -189,7 +338,7 @@ int main(int argc, char **argv)
 		printf("pdt %s\n", PDT_VERSION);
 		return 0;
 	}
-	if (argc > 2) {
+	if (argc > 2 && strcmp(cmd, "sync") != 0) {
 		fprintf(stderr, "pdt: %s takes no arguments\n", cmd);
 		return EXIT_USAGE;
 	}
@@ -202,6 +351,8 @@ int main(int argc, char **argv)
 		rc = cmd_serve();
 	else if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate();
+	else if (strcmp(cmd, "sync") == 0)
+		rc = cmd_sync(argc, argv);
 	else
 		fprintf(stderr, "pdt: unknown command \"%s\" (see pdt --help)\n", cmd);
 	curl_global_cleanup();

@@ -17,11 +17,13 @@
 #include "core/config.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "sync/commits.h"
 
 typedef struct api_app {
 	const config *cfg;
 	store *st;
 	tokencache *tokens; /* verified bearer tokens (owned by main) */
+	sync_ctx *sync;     /* the sync functions' context (owned by main) */
 } api_app;
 
 /* The route table (static storage). */
@@ -52,6 +54,8 @@ void api_repos_validate(void *app, http_req *req, http_resp *resp);
 void api_commits_list(void *app, http_req *req, http_resp *resp);
 void api_commits_missing(void *app, http_req *req, http_resp *resp);
 void api_commits_link(void *app, http_req *req, http_resp *resp);
+void api_sync_commits(void *app, http_req *req, http_resp *resp);
+void api_sync_status(void *app, http_req *req, http_resp *resp);
 void api_ops_healthz(void *app, http_req *req, http_resp *resp);
 
 #endif

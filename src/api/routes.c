@@ -27,6 +27,8 @@ static const http_route routes[] = {
 	{HTTP_GET, "/api/commits", api_commits_list, HTTP_AUTH, 0},
 	{HTTP_GET, "/api/commits/missing", api_commits_missing, HTTP_AUTH, 0},
 	{HTTP_POST, "/api/commits/:sha/link", api_commits_link, HTTP_AUTH | HTTP_JSON, 64 * 1024},
+	{HTTP_POST, "/api/sync/commits", api_sync_commits, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/sync/status", api_sync_status, HTTP_AUTH, 0},
 };
 
 const http_route *api_routes(size_t *n)

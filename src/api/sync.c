@@ -1,0 +1,63 @@
+/* /api/sync: the manual commit trigger and the per-user status. */
+#include "api/api.h"
+
+#include "http/response.h"
+#include "sync/commits.h"
+#include "core/banned.h"
+
+static json_t *repo_result_json(const sync_repo_report *r)
+{
+	return json_pack("{s:I,s:o,s:o,s:I,s:I,s:o}", "repo_id", (json_int_t)r->repo_id,
+			 "repo_name", http_json_str(r->repo_name),
+			 "provider", http_json_str(r->provider),
+			 "new_commits", (json_int_t)r->new_commits,
+			 "total_fetched", (json_int_t)r->total_fetched,
+			 "error", http_json_str(r->error));
+}
+
+void api_sync_commits(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	sync_report *rep = NULL;
+	pdt_err rc = sync_commits_user(a->sync, req->user_id, &rep);
+	if (rc || !rep) {
+		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
+		sync_report_unref(rep);
+		return;
+	}
+	json_t *results = json_array();
+	for (size_t i = 0; i < rep->n; i++)
+		json_array_append_new(results, repo_result_json(&rep->repos[i]));
+	if (rep->n == 0)
+		http_resp_json(resp, 200, json_pack("{s:s,s:o}", "message",
+						    "no repositories to sync", "results", results));
+	else
+		http_resp_json(resp, 200, json_pack("{s:o}", "results", results));
+	sync_report_unref(rep);
+}
+
+static json_t *status_json(api_app *a, int64_t user_id, const char *source)
+{
+	store_sync_status st;
+	if (store_sync_status_get(a->st, user_id, source, &st))
+		return NULL;
+	json_t *j = json_pack("{s:o,s:o,s:s,s:o}", "last_sync", http_json_time(st.last_sync),
+			      "next_sync", http_json_time(st.next_sync), "status", st.status,
+			      "last_error", st.last_error ? json_string(st.last_error) : json_null());
+	store_sync_status_release(&st);
+	return j;
+}
+
+void api_sync_status(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	json_t *c = status_json(a, req->user_id, "commits");
+	json_t *j = status_json(a, req->user_id, "jira");
+	if (!c || !j) {
+		json_decref(c);
+		json_decref(j);
+		http_resp_from_err(resp, PDT_ESTORE, NULL);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:o,s:o}", "commits", c, "jira", j));
+}

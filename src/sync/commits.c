@@ -1,0 +1,327 @@
+#include "sync/commits.h"
+
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/secretbox.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/repourl.h"
+#include "core/timeutil.h"
+#include "sync/collect.h"
+#include "upstream/provider.h"
+#include "core/banned.h"
+
+#define SOURCE "commits"
+
+/* The user's decrypted tokens for one pass (wiped at the end). */
+typedef struct tokens {
+	char *github;
+	char *gitlab;
+	char github_key[40]; /* rate-limit identity: provider + hash of the token */
+	char gitlab_key[40];
+	const char *github_err; /* why github is NULL */
+	const char *gitlab_err;
+} tokens;
+
+static void token_key(const char *provider, const char *token, char out[40])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)token, strlen(token), md);
+	snprintf(out, 40, "%s:%02x%02x%02x%02x%02x%02x%02x%02x", provider, md[0], md[1], md[2],
+		 md[3], md[4], md[5], md[6], md[7]);
+}
+
+static void open_token(const config *cfg, const char *enc, const char *provider, char **plain,
+		       char key[40], const char **why)
+{
+	*plain = NULL;
+	if (!enc) {
+		*why = strcmp(provider, "github") == 0 ? "github token not configured"
+						       : "gitlab token not configured";
+		return;
+	}
+	if (secretbox_open(cfg->encryption_key, enc, plain)) {
+		*why = "stored token cannot be decrypted (was ENCRYPTION_KEY changed?)";
+		return;
+	}
+	token_key(provider, *plain, key);
+}
+
+static void tokens_release(tokens *t)
+{
+	mem_free_secret(t->github);
+	mem_free_secret(t->gitlab);
+	memset(t, 0, sizeof *t);
+}
+
+/* Everything one repository's sync needs; filled by the pass, read by workers. */
+typedef struct pass {
+	sync_ctx *ctx;
+	const tokens *tok;
+	const store_repo *repos;
+	sync_report *report;
+	atomic_size_t next;
+	int64_t user_id;
+	int64_t now;
+} pass;
+
+static void set_error(sync_repo_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_error(sync_repo_report *rep, const char *fmt, ...)
+{
+	char msg[320];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	free(rep->error);
+	rep->error = xstrdup(msg);
+}
+
+static bool permanent(pdt_err rc, long status)
+{
+	return rc == PDT_EUPSTREAM && (status == 401 || status == 403 || status == 404);
+}
+
+/* A failed listing: the error, validity when permanent, the attempt time. */
+static void record_failure(pass *p, const store_repo *r, sync_repo_report *rep, pdt_err rc,
+			   const provider_result *res)
+{
+	bool perm = permanent(rc, res->status);
+	const char *why = res->err[0] ? res->err : pdt_strerror(rc);
+	if (res->status)
+		set_error(rep, "%s (HTTP %ld)", why, res->status);
+	else
+		set_error(rep, "%s", why);
+	rep->invalidated = perm;
+	if (rc == PDT_ECANCELLED)
+		return; /* shutting down: leave the repository as it was */
+	store_repo_sync_update u = {.user_id = p->user_id, .repo_id = r->id,
+				    .is_valid = perm ? 0 : -1};
+	store_repo_sync_apply(p->ctx->st, &u, p->now, NULL);
+}
+
+/* Fills ref for r; false with rep->error set when it cannot be synced. */
+static bool make_ref(pass *p, const store_repo *r, repourl *ru, provider_ref *ref,
+		     sync_repo_report *rep)
+{
+	bool gh = strcmp(r->provider, "github") == 0;
+	const char *token = gh ? p->tok->github : p->tok->gitlab;
+	if (!token) {
+		set_error(rep, "%s", gh ? p->tok->github_err : p->tok->gitlab_err);
+		return false;
+	}
+	if (!gh && repourl_parse(r->url, ru)) {
+		set_error(rep, "stored repository URL does not parse");
+		return false;
+	}
+	ref->provider = r->provider;
+	ref->base = gh ? p->ctx->cfg->github_api_url : ru->base;
+	ref->owner = r->owner;
+	ref->name = r->name;
+	ref->token = token;
+	ref->ratelimit_key = gh ? p->tok->github_key : p->tok->gitlab_key;
+	return true;
+}
+
+static int64_t window_start(const pass *p, const store_repo_sync_state *st)
+{
+	if (st->last_success_at > 0)
+		return st->last_success_at - SYNC_OVERLAP_S;
+	return p->now - (int64_t)p->ctx->cfg->sync_lookback_days * 86400;
+}
+
+/* Default branch and (GitLab) project id, fetched only when they are needed. */
+static pdt_err need_info(pass *p, const store_repo *r, collect *col,
+			 const store_repo_sync_state *st, provider_ref *ref,
+			 provider_repo_info *info, sync_repo_report *rep)
+{
+	provider_result res = {0};
+	bool gl = strcmp(r->provider, "gitlab") == 0;
+	if (!col->nchanged || (!collect_needs_default(col) && !(gl && !st->project_id)))
+		return PDT_OK;
+	pdt_err rc = provider_repo_info_get(p->ctx->client, ref, info, &res);
+	if (rc)
+		record_failure(p, r, rep, rc, &res);
+	else if (info->project_id)
+		ref->project_id = info->project_id;
+	return rc;
+}
+
+static void sync_repo(pass *p, const store_repo *r, sync_repo_report *rep)
+{
+	store_repo_sync_state st = {0};
+	provider_branch_list bl = {0};
+	provider_repo_info info = {0};
+	provider_result res = {0};
+	repourl ru = {0};
+	provider_ref ref = {0};
+	collect col;
+	collect_init(&col);
+	if (!make_ref(p, r, &ru, &ref, rep))
+		goto cleanup;
+	pdt_err rc = store_repo_sync_state_get(p->ctx->st, p->user_id, r->id, &st);
+	if (rc) {
+		set_error(rep, "%s", rc == PDT_ENOTFOUND ? "repository removed" : "database error");
+		goto cleanup;
+	}
+	ref.project_id = st.project_id;
+	rc = provider_branches(p->ctx->client, &ref, st.branches_etag, &bl, &res);
+	if (rc) {
+		record_failure(p, r, rep, rc, &res);
+		goto cleanup;
+	}
+	if (bl.not_modified) {
+		store_repo_sync_update u = {.user_id = p->user_id, .repo_id = r->id,
+					    .is_valid = 1, .success = true};
+		if (store_repo_sync_apply(p->ctx->st, &u, p->now, NULL))
+			set_error(rep, "database error");
+		goto cleanup;
+	}
+	collect_plan(&col, &st, &bl);
+	if (need_info(p, r, &col, &st, &ref, &info, rep))
+		goto cleanup;
+	collect_order(&col, info.default_branch ? info.default_branch : st.default_branch);
+	if (collect_fetch(&col, p->ctx->client, &ref, window_start(p, &st)) == PDT_ECANCELLED) {
+		set_error(rep, "cancelled");
+		goto cleanup;
+	}
+	collect_finish(&col, p->ctx->st, p->user_id, r->id, &info, p->now, rep);
+cleanup:
+	collect_release(&col);
+	repourl_release(&ru);
+	provider_branch_list_release(&bl);
+	provider_repo_info_release(&info);
+	store_repo_sync_state_release(&st);
+	if (!rep->error)
+		rep->error = xstrdup("");
+}
+
+static void *repo_worker(void *arg)
+{
+	pass *p = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->report->n)
+			break;
+		sync_repo(p, &p->repos[i], &p->report->repos[i]);
+	}
+	return NULL;
+}
+
+/* Runs sync_repo over every repository with a bounded pool of threads. */
+static void run_repos(pass *p)
+{
+	size_t n = p->report->n;
+	size_t nthreads = (size_t)p->ctx->cfg->sync_concurrency;
+	if (nthreads > n)
+		nthreads = n;
+	pthread_t *t = xcalloc(nthreads ? nthreads : 1, sizeof *t);
+	size_t started = 0;
+	for (; started < nthreads; started++)
+		if (pthread_create(&t[started], NULL, repo_worker, p) != 0)
+			break;
+	if (started == 0)
+		repo_worker(p); /* no thread could start: do it here */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+static void fill_names(sync_report *rep, const struct store_repo_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char name[1024];
+		snprintf(name, sizeof name, "%s/%s", l->items[i].owner, l->items[i].name);
+		rep->repos[i].repo_id = l->items[i].id;
+		rep->repos[i].repo_name = xstrdup(name);
+		rep->repos[i].provider = xstrdup(l->items[i].provider);
+	}
+}
+
+pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, sync_report **out)
+{
+	store_user u = {0};
+	struct store_repo_list l = {0};
+	tokens tok = {0};
+	*out = NULL;
+	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
+	if (!rc)
+		rc = store_repo_list(ctx->st, user_id, &l);
+	if (rc)
+		goto cleanup;
+	open_token(ctx->cfg, u.github_token_enc, "github", &tok.github, tok.github_key,
+		   &tok.github_err);
+	open_token(ctx->cfg, u.gitlab_token_enc, "gitlab", &tok.gitlab, tok.gitlab_key,
+		   &tok.gitlab_err);
+	pass p = {.ctx = ctx, .tok = &tok, .repos = l.items, .user_id = user_id,
+		  .now = timeutil_now(), .report = sync_report_new(l.n)};
+	atomic_init(&p.next, 0);
+	fill_names(p.report, &l);
+	run_repos(&p);
+	if (upstream_client_cancelled(ctx->client))
+		p.report->rc = PDT_ECANCELLED;
+	*out = p.report;
+cleanup:
+	tokens_release(&tok);
+	store_repo_list_release(&l);
+	store_user_release(&u);
+	return rc;
+}
+
+/* "repo a/b: message; repo c/d: message" (capped), or NULL when all synced. */
+static char *summarise_errors(const sync_report *r)
+{
+	char msg[1024] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < r->n && len < sizeof msg - 1; i++) {
+		const sync_repo_report *x = &r->repos[i];
+		if (!x->error || !x->error[0])
+			continue;
+		int w = snprintf(msg + len, sizeof msg - len, "%s%s: %s", len ? "; " : "",
+				 x->repo_name, x->error);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	if (r->rc == PDT_ECANCELLED && len == 0)
+		snprintf(msg, sizeof msg, "cancelled");
+	return msg[0] ? xstrdup(msg) : NULL;
+}
+
+static void log_pass(int64_t user_id, const sync_report *r, int64_t ms)
+{
+	int64_t fetched = 0, added = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		fetched += r->repos[i].total_fetched;
+		added += r->repos[i].new_commits;
+	}
+	log_info("sync source=commits user_id=%lld repos=%zu fetched=%lld new=%lld errors=%zu "
+		 "dur_ms=%lld", (long long)user_id, r->n, (long long)fetched, (long long)added,
+		 sync_report_failures(r), (long long)ms);
+}
+
+pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
+{
+	sync_report *joined = NULL;
+	*out = NULL;
+	if (userlock_enter(ctx->locks, user_id, SOURCE, &joined) == USERLOCK_JOINED) {
+		*out = joined;
+		return joined ? PDT_OK : PDT_ESTORE;
+	}
+	int64_t t0 = timeutil_mono_ms();
+	store_sync_status_begin(ctx->st, user_id, SOURCE);
+	pdt_err rc = sync_commits_run(ctx, user_id, out);
+	char *err = rc ? xstrdup(pdt_strerror(rc)) : summarise_errors(*out);
+	store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(), err);
+	if (*out)
+		log_pass(user_id, *out, timeutil_mono_ms() - t0);
+	free(err);
+	userlock_leave(ctx->locks, user_id, SOURCE, *out);
+	return rc;
+}

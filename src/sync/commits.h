@@ -1,0 +1,56 @@
+#ifndef PDT_SYNC_COMMITS_H
+#define PDT_SYNC_COMMITS_H
+/*
+ * sync/commits: one commit-sync pass over one user's repositories — the
+ * single code path behind POST /api/sync/commits, `pdt sync --commits` and
+ * the background worker.
+ *
+ * Per repository (fetched concurrently, at most cfg->sync_concurrency at a
+ * time; the store serialises the writes):
+ *   1. list branches with the stored ETag: a 304 means nothing moved — done,
+ *      for one request that costs GitHub no rate limit;
+ *   2. a branch whose head SHA equals the stored head is skipped;
+ *   3. moved or new branches are listed from the incremental window: the
+ *      first pass reaches back SYNC_LOOKBACK_DAYS, later ones start at the
+ *      last successful pass minus SYNC_OVERLAP_S (late pushes with older
+ *      dates still move a head, so their branch is listed again);
+ *   4. commits are deduplicated by SHA and attributed to the default branch
+ *      when on it, else to the first branch in name order that has them;
+ *   5. everything — new commits, heads, ETag, validity, timestamps — is
+ *      written in one transaction (a crash leaves all or nothing of it).
+ * Only 401/403/404 mark a repository invalid; any other failure is reported
+ * in that repository's result and leaves it valid, and its heads/ETag
+ * unchanged so the next pass retries. One repository's failure never stops
+ * the others.
+ *
+ * Ownership: sync_ctx borrows everything it points to.
+ */
+#include <stdint.h>
+
+#include "core/config.h"
+#include "store/store.h"
+#include "sync/report.h"
+#include "sync/userlock.h"
+#include "upstream/client.h"
+
+#define SYNC_OVERLAP_S (24 * 3600)
+
+typedef struct sync_ctx {
+	store *st;
+	const config *cfg;
+	upstream_client *client;
+	userlock *locks;
+} sync_ctx;
+
+/*
+ * Runs (or joins) the user's commit pass and returns its report (caller
+ * unrefs). Records status "syncing" then "idle" with last_sync/last_error.
+ * PDT_OK with a report even when repositories failed (see their errors);
+ * another code only when the pass could not run at all (no such user, store).
+ */
+pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out);
+
+/* The pass without the lock or status bookkeeping (the worker and tests). */
+pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, sync_report **out);
+
+#endif

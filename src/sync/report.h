@@ -1,0 +1,43 @@
+#ifndef PDT_SYNC_REPORT_H
+#define PDT_SYNC_REPORT_H
+/*
+ * report: what one commit-sync pass over one user did, repository by
+ * repository — the body of POST /api/sync/commits, the lines `pdt sync`
+ * prints, and what a second trigger that joined a running pass receives.
+ *
+ * Ownership: reference-counted, because a pass's report is handed to every
+ * caller that waited for that pass (userlock). sync_report_new returns one
+ * reference; sync_report_ref adds one; sync_report_unref drops one and frees
+ * the report with the last. Strings inside are owned by the report.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct sync_repo_report {
+	int64_t repo_id;
+	char *repo_name;     /* "owner/name" */
+	char *provider;      /* "github" | "gitlab" */
+	int64_t new_commits;   /* stored by this pass */
+	int64_t total_fetched; /* distinct commits received from upstream */
+	char *error;         /* "" when the repository synced */
+	bool invalidated;    /* a permanent error (401/403/404) marked it invalid */
+} sync_repo_report;
+
+typedef struct sync_report {
+	atomic_int refs;
+	pdt_err rc;        /* PDT_OK unless the pass itself failed (store, cancel) */
+	sync_repo_report *repos;
+	size_t n;
+} sync_report;
+
+sync_report *sync_report_new(size_t nrepos);
+sync_report *sync_report_ref(sync_report *r);
+void sync_report_unref(sync_report *r); /* NULL is fine */
+/* Number of repositories whose error is not "". */
+size_t sync_report_failures(const sync_report *r);
+
+#endif

@@ -1,0 +1,105 @@
+#ifndef PDT_UPSTREAM_PROVIDER_H
+#define PDT_UPSTREAM_PROVIDER_H
+/*
+ * provider: GitHub and GitLab behind one interface, for the commit sync.
+ * Each call turns upstream JSON into the plain structs below, following
+ * pagination to the end (GitHub: Link rel="next", never hand-built page
+ * URLs; GitLab: x-next-page until empty), per_page=100. Nothing here touches
+ * the store; ETags are passed in and out by the caller.
+ *
+ * Dispatch is on ref->provider ("github" | "gitlab"). GitHub: base is
+ * GITHUB_API_URL, auth "Authorization: Bearer", Accept
+ * application/vnd.github+json, X-GitHub-Api-Version 2022-11-28. GitLab: base
+ * is "scheme://host" of the GitLab instance, calls go to base + "/api/v4",
+ * auth "PRIVATE-TOKEN", the project addressed by its URL-encoded full path
+ * ("group%2Fsub%2Fname"), branch names URL-encoded too.
+ *
+ * Errors: PDT_OK; PDT_EUPSTREAM for a non-2xx final status (the status is in
+ * *status, the message in err — "Bad credentials", "404 Project Not Found");
+ * PDT_EINVAL for a body that is not the JSON expected (malformed upstream
+ * data); and whatever upstream_do returned (PDT_ERATELIMIT, PDT_ETIMEOUT,
+ * PDT_ECANCELLED, ...). `status` is set whenever an HTTP answer came.
+ *
+ * Ownership: output structs are filled with heap strings; free them with the
+ * matching *_release. Callback arguments are borrowed for the call only.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "upstream/client.h"
+
+typedef struct provider_ref {
+	const char *provider; /* "github" | "gitlab" */
+	const char *base;     /* GitHub API base, or the GitLab instance's scheme://host[:port] */
+	const char *owner;    /* "owner" or "group/sub" */
+	const char *name;
+	const char *token;
+	const char *ratelimit_key; /* per-token budget identity for upstream_do */
+	/* GitLab numeric project id when known (from provider_repo_info_get); NULL = address
+	 * the project by its path */
+	const char *project_id;
+} provider_ref;
+
+/* The outcome of one provider call, for the caller's error handling. */
+typedef struct provider_result {
+	long status;     /* last HTTP status, 0 if none */
+	char err[200];   /* human-readable, never contains the token */
+} provider_result;
+
+typedef struct provider_repo_info {
+	char *default_branch; /* "" when unknown */
+	char *project_id;     /* GitLab numeric id as text; NULL for GitHub */
+} provider_repo_info;
+void provider_repo_info_release(provider_repo_info *i);
+
+typedef struct provider_branch {
+	char *name;
+	char *sha; /* head commit */
+} provider_branch;
+
+typedef struct provider_branch_list {
+	provider_branch *items;
+	size_t n;
+	bool not_modified; /* the server answered 304 to etag_in: items is empty */
+	char *etag;        /* new ETag (only when the list fit in one page), or NULL */
+} provider_branch_list;
+void provider_branch_list_release(provider_branch_list *l);
+
+typedef struct provider_commit {
+	const char *sha;
+	const char *message;      /* full message, trailing newlines trimmed */
+	const char *author;       /* commit author name, "" when absent */
+	const char *author_email; /* "" when absent */
+	int64_t date;             /* author date, UTC Unix seconds */
+} provider_commit;
+
+/* Return non-zero to stop the listing early (the call then returns PDT_OK). */
+typedef int (*provider_commit_cb)(const provider_commit *c, void *ctx);
+
+/* Default branch (GitHub GET /repos/o/r; GitLab GET /projects/:path, which also gives the id). */
+pdt_err provider_repo_info_get(upstream_client *c, const provider_ref *ref,
+			       provider_repo_info *out, provider_result *res);
+
+/* Every branch with its head SHA, in the server's order. etag_in may be NULL. */
+pdt_err provider_branches(upstream_client *c, const provider_ref *ref, const char *etag_in,
+			  provider_branch_list *out, provider_result *res);
+
+/* Commits reachable from branch with author/committer date >= since (Unix s), newest first. */
+pdt_err provider_commits(upstream_client *c, const provider_ref *ref, const char *branch,
+			 int64_t since, provider_commit_cb cb, void *ctx, provider_result *res);
+
+/*
+ * Parsers, exposed for unit tests and fuzz targets. They take a response
+ * body (not NUL-terminated) and call cb for each object / fill out.
+ * PDT_EINVAL when the body is not the expected JSON shape.
+ */
+pdt_err provider_parse_github_commits(const char *body, size_t len, provider_commit_cb cb,
+				      void *ctx);
+pdt_err provider_parse_gitlab_commits(const char *body, size_t len, provider_commit_cb cb,
+				      void *ctx);
+pdt_err provider_parse_branches(const char *provider, const char *body, size_t len,
+				provider_branch_list *out);
+
+#endif

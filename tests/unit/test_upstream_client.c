@@ -1,0 +1,1123 @@
+/*
+ * Unit tests for upstream/client (and its rate-limit table): a scripted
+ * libmicrohttpd server on 127.0.0.1 answers each request with the next
+ * canned response and records what it received and when.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/timeutil.h"
+#include "upstream/client.h"
+#include "upstream/ratelimit.h"
+
+/* ---- the scripted server ---- */
+
+typedef struct canned {
+	int status;
+	const char *headers; /* "Name: value\n" lines, or NULL */
+	const char *body;    /* NULL = "" (or the path with echo_path) */
+	size_t body_repeat;  /* > 0: the body is that many 'x' bytes instead */
+	bool chunked;        /* send without Content-Length */
+	bool echo_path;      /* the body is the request path */
+	int delay_ms;        /* before answering (cut short when the server stops) */
+} canned;
+
+typedef struct seen {
+	char method[16];
+	char path[128];
+	char inm[128];  /* If-None-Match, "" when absent */
+	char ua[64];    /* User-Agent */
+	bool auth;      /* Authorization present */
+	char body[128]; /* request body (cut) */
+	int64_t mono_ms;
+	int64_t wall_ms;
+	unsigned port;  /* client port */
+} seen;
+
+#define MAX_SCRIPT 16
+#define MAX_SEEN 64
+
+static struct server {
+	struct MHD_Daemon *d;
+	unsigned port;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* CLOCK_MONOTONIC: delays, cut short by stopping */
+	bool stopping;
+	canned script[MAX_SCRIPT];
+	size_t nscript, next;
+	canned dflt;
+	seen reqs[MAX_SEEN];
+	size_t nreqs;
+} S;
+
+/* Per-request state kept across the handler's calls. */
+typedef struct conn_ctx {
+	size_t idx; /* into S.reqs, or MAX_SEEN when not recorded */
+	char body[128];
+	size_t blen;
+} conn_ctx;
+
+static void copy_value(struct MHD_Connection *conn, const char *name, char *out, size_t cap)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+	snprintf(out, cap, "%s", v ? v : "");
+}
+
+static size_t record(struct MHD_Connection *conn, const char *url, const char *method)
+{
+	seen s;
+	memset(&s, 0, sizeof s);
+	snprintf(s.method, sizeof s.method, "%s", method);
+	snprintf(s.path, sizeof s.path, "%s", url);
+	copy_value(conn, "If-None-Match", s.inm, sizeof s.inm);
+	copy_value(conn, "User-Agent", s.ua, sizeof s.ua);
+	s.auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization") != NULL;
+	s.mono_ms = timeutil_mono_ms();
+	s.wall_ms = ratelimit_wall_ms();
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		s.port = ntohs(((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_port);
+	pthread_mutex_lock(&S.mu);
+	size_t idx = S.nreqs < MAX_SEEN ? S.nreqs++ : MAX_SEEN;
+	if (idx < MAX_SEEN)
+		S.reqs[idx] = s;
+	pthread_mutex_unlock(&S.mu);
+	return idx;
+}
+
+static canned next_canned(void)
+{
+	pthread_mutex_lock(&S.mu);
+	canned cn = S.next < S.nscript ? S.script[S.next++] : S.dflt;
+	pthread_mutex_unlock(&S.mu);
+	return cn;
+}
+
+static void server_delay(int ms)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&S.mu);
+	while (!S.stopping && pthread_cond_timedwait(&S.cv, &S.mu, &dl) == 0)
+		;
+	pthread_mutex_unlock(&S.mu);
+}
+
+static ssize_t gen_x(void *cls, uint64_t pos, char *out, size_t max)
+{
+	size_t total = *(size_t *)cls;
+	if (pos >= total)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	size_t n = total - (size_t)pos < max ? total - (size_t)pos : max;
+	memset(out, 'x', n);
+	return (ssize_t)n;
+}
+
+static struct MHD_Response *make_response(const canned *cn, const char *path)
+{
+	if (cn->chunked) {
+		size_t *total = malloc(sizeof *total);
+		assert_non_null(total);
+		*total = cn->body_repeat;
+		return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, gen_x, total, free);
+	}
+	if (cn->body_repeat) {
+		char *b = malloc(cn->body_repeat);
+		assert_non_null(b);
+		memset(b, 'x', cn->body_repeat);
+		return MHD_create_response_from_buffer(cn->body_repeat, b, MHD_RESPMEM_MUST_FREE);
+	}
+	const char *body = cn->echo_path ? path : (cn->body ? cn->body : "");
+	return MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+}
+
+static void add_headers(struct MHD_Response *r, const char *lines)
+{
+	char name[128], value[512];
+	for (const char *p = lines; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *colon = memchr(p, ':', len);
+		if (colon) {
+			snprintf(name, sizeof name, "%.*s", (int)(colon - p), p);
+			const char *v = colon + 1;
+			while (*v == ' ')
+				v++;
+			snprintf(value, sizeof value, "%.*s", (int)(p + len - v), v);
+			MHD_add_response_header(r, name, value);
+		}
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	conn_ctx *cc = *con_cls;
+	if (!cc) {
+		cc = calloc(1, sizeof *cc);
+		assert_non_null(cc);
+		cc->idx = record(conn, url, method);
+		*con_cls = cc;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t room = sizeof cc->body - 1 - cc->blen;
+		size_t n = *upload_size < room ? *upload_size : room;
+		memcpy(cc->body + cc->blen, upload, n);
+		cc->blen += n;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (cc->idx < MAX_SEEN) {
+		pthread_mutex_lock(&S.mu);
+		snprintf(S.reqs[cc->idx].body, sizeof S.reqs[cc->idx].body, "%s", cc->body);
+		pthread_mutex_unlock(&S.mu);
+	}
+	canned cn = next_canned();
+	if (cn.delay_ms)
+		server_delay(cn.delay_ms);
+	struct MHD_Response *r = make_response(&cn, url);
+	add_headers(r, cn.headers);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)cn.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static int server_start(void **state)
+{
+	(void)state;
+	pthread_mutex_lock(&S.mu);
+	S.stopping = false;
+	S.nscript = S.next = S.nreqs = 0;
+	S.dflt = (canned){.status = 200, .body = "ok"};
+	pthread_mutex_unlock(&S.mu);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	S.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+			       0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR,
+			       (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
+			       NULL, MHD_OPTION_END);
+	if (!S.d)
+		return -1;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(S.d, MHD_DAEMON_INFO_BIND_PORT);
+	S.port = di ? di->port : 0;
+	return S.port ? 0 : -1;
+}
+
+static int server_stop(void **state)
+{
+	(void)state;
+	pthread_mutex_lock(&S.mu);
+	S.stopping = true;
+	pthread_cond_broadcast(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+	if (S.d)
+		MHD_stop_daemon(S.d);
+	S.d = NULL;
+	return 0;
+}
+
+/* Test-side setters (the server threads read these under the lock). */
+static void script(const canned *list, size_t n)
+{
+	pthread_mutex_lock(&S.mu);
+	for (size_t i = 0; i < n && i < MAX_SCRIPT; i++)
+		S.script[i] = list[i];
+	S.nscript = n;
+	S.next = 0;
+	pthread_mutex_unlock(&S.mu);
+}
+
+static void set_default(canned cn)
+{
+	pthread_mutex_lock(&S.mu);
+	S.dflt = cn;
+	pthread_mutex_unlock(&S.mu);
+}
+
+static size_t nseen(void)
+{
+	pthread_mutex_lock(&S.mu);
+	size_t n = S.nreqs;
+	pthread_mutex_unlock(&S.mu);
+	return n;
+}
+
+static seen seen_at(size_t i)
+{
+	pthread_mutex_lock(&S.mu);
+	seen s = S.reqs[i];
+	pthread_mutex_unlock(&S.mu);
+	return s;
+}
+
+/* ---- client helpers ---- */
+
+static upstream_opts test_opts(void)
+{
+	upstream_opts o = {
+		.connect_timeout_ms = 1000,
+		.timeout_ms = 3000,
+		.max_body = 1 << 20,
+		.max_per_host = 4,
+		.max_retries = 3,
+		.backoff_base_ms = 20,
+		.backoff_cap_ms = 200,
+		.max_wait_ms = 10000,
+	};
+	return o;
+}
+
+static void url_for(char *out, size_t cap, const char *path)
+{
+	snprintf(out, cap, "http://127.0.0.1:%u%s", S.port, path);
+}
+
+static pdt_err get(upstream_client *c, const char *path, const char *key, upstream_resp *r)
+{
+	char url[256];
+	url_for(url, sizeof url, path);
+	upstream_req req = {.url = url, .ratelimit_key = key};
+	return upstream_do(c, &req, r);
+}
+
+static long long stat_of(atomic_llong *v)
+{
+	return atomic_load(v);
+}
+
+/* An upstream_do on another thread. */
+typedef struct call {
+	upstream_client *c;
+	char path[64];
+	const char *key;
+	upstream_resp resp;
+	pdt_err rc;
+	int64_t end_ms;
+	pthread_t t;
+} call;
+
+static void *call_main(void *arg)
+{
+	call *k = arg;
+	k->rc = get(k->c, k->path, k->key, &k->resp);
+	k->end_ms = timeutil_mono_ms();
+	return NULL;
+}
+
+static void call_start(call *k, upstream_client *c, const char *path, const char *key)
+{
+	memset(k, 0, sizeof *k);
+	k->c = c;
+	snprintf(k->path, sizeof k->path, "%s", path);
+	k->key = key;
+	assert_int_equal(pthread_create(&k->t, NULL, call_main, k), 0);
+}
+
+static void call_join(call *k)
+{
+	assert_int_equal(pthread_join(k->t, NULL), 0);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Waits (bounded) until the server has seen n requests. */
+static void wait_seen(size_t n)
+{
+	for (int i = 0; i < 300 && nseen() < n; i++)
+		sleep_ms(10);
+	assert_true(nseen() >= n);
+}
+
+/* ---- tests ---- */
+
+static void test_ok_captures_body_and_headers(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 200,
+			.headers = "ETag: \"abc\"\nLink: <http://x/2>; rel=\"next\"\nX-Next-Page: 3\n",
+			.body = "hello"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	assert_non_null(c);
+	char url[256];
+	url_for(url, sizeof url, "/repos/o/r?page=1");
+	const char *hdrs[] = {"Authorization: Bearer secret", "Accept: application/json", NULL};
+	upstream_req req = {.url = url, .headers = hdrs};
+	upstream_resp r;
+	assert_int_equal(upstream_do(c, &req, &r), PDT_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(buf_str(&r.body), "hello");
+	assert_int_equal(r.body.len, 5);
+	assert_string_equal(r.etag, "\"abc\"");
+	assert_string_equal(r.link, "<http://x/2>; rel=\"next\"");
+	assert_string_equal(r.next_page, "3");
+	assert_int_equal(r.attempts, 1);
+	assert_string_equal(r.error, "");
+	upstream_resp_release(&r);
+	assert_null(r.etag);
+
+	assert_int_equal(nseen(), 1);
+	seen s = seen_at(0);
+	assert_string_equal(s.method, "GET");
+	assert_string_equal(s.path, "/repos/o/r");
+	assert_true(s.auth);
+	assert_string_equal(s.inm, "");
+	assert_true(strncmp(s.ua, "pdt/", 4) == 0);
+
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->requests), 1);
+	assert_int_equal(stat_of(&st->retries), 0);
+	assert_int_equal(stat_of(&st->errors), 0);
+	upstream_client_free(c);
+}
+
+static void test_empty_next_page_is_null(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 200, .headers = "X-Next-Page: \nETag:  W/\"x\"  \n", .body = ""}};
+	script(cn, 1);
+	upstream_client *c = upstream_client_new(NULL);
+	upstream_resp r;
+	assert_int_equal(get(c, "/p", NULL, &r), PDT_OK);
+	assert_null(r.next_page);
+	assert_null(r.link);
+	assert_string_equal(r.etag, "W/\"x\""); /* trimmed */
+	assert_int_equal(r.body.len, 0);
+	assert_string_equal(buf_str(&r.body), "");
+	upstream_resp_release(&r);
+	upstream_client_free(c);
+}
+
+static void test_etag_304(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 304, .headers = "ETag: \"abc\"\n"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	char url[256];
+	url_for(url, sizeof url, "/branches");
+	upstream_req req = {.url = url, .etag = "\"abc\""};
+	upstream_resp r;
+	assert_int_equal(upstream_do(c, &req, &r), PDT_OK);
+	assert_int_equal(r.status, 304);
+	assert_int_equal(r.attempts, 1);
+	assert_int_equal(r.body.len, 0);
+	upstream_resp_release(&r);
+	assert_string_equal(seen_at(0).inm, "\"abc\"");
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->not_modified), 1);
+	assert_int_equal(stat_of(&st->errors), 0);
+	upstream_client_free(c);
+}
+
+static void test_retry_5xx_then_ok(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 500, .body = "boom"},
+		       {.status = 503, .body = "busy"},
+		       {.status = 200, .body = "fine"}};
+	script(cn, 3);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/x", NULL, &r), PDT_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.attempts, 3);
+	assert_string_equal(buf_str(&r.body), "fine");
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 3);
+	/* full jitter in [b/2, b]: first wait >= 10 ms, second >= 20 ms */
+	assert_true(seen_at(1).mono_ms - seen_at(0).mono_ms >= 10);
+	assert_true(seen_at(2).mono_ms - seen_at(1).mono_ms >= 20);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->requests), 3);
+	assert_int_equal(stat_of(&st->retries), 2);
+	assert_int_equal(stat_of(&st->ratelimit_waits), 0);
+	assert_int_equal(stat_of(&st->errors), 0);
+	upstream_client_free(c);
+}
+
+static void test_5xx_exhausted(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 502, .body = "bad gateway"});
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/x", NULL, &r), PDT_EUPSTREAM);
+	assert_int_equal(r.status, 502);
+	assert_int_equal(r.attempts, o.max_retries + 1);
+	assert_string_equal(buf_str(&r.body), "bad gateway"); /* the last answer */
+	assert_string_equal(r.error, "HTTP 502");
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), (size_t)o.max_retries + 1);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->requests), o.max_retries + 1);
+	assert_int_equal(stat_of(&st->retries), o.max_retries);
+	assert_int_equal(stat_of(&st->errors), 1);
+	upstream_client_free(c);
+}
+
+static void test_429_retry_after(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 429, .headers = "Retry-After: 1\n", .body = "Retry later"},
+		       {.status = 200, .body = "ok"}};
+	script(cn, 2);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/x", NULL, &r), PDT_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.attempts, 2);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 2);
+	assert_true(seen_at(1).mono_ms - seen_at(0).mono_ms >= 1000);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->retries), 1);
+	assert_int_equal(stat_of(&st->ratelimit_waits), 1);
+	upstream_client_free(c);
+}
+
+static void test_ratelimit_spent_gates_same_key(void **state)
+{
+	(void)state;
+	int64_t reset = timeutil_now() + 2;
+	char hdr[128];
+	snprintf(hdr, sizeof hdr, "X-RateLimit-Remaining: 0\nX-RateLimit-Reset: %lld\n",
+		 (long long)reset);
+	canned cn[] = {{.status = 200, .headers = hdr, .body = "first"}};
+	script(cn, 1);
+	set_default((canned){.status = 200, .echo_path = true});
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/first", "gh:1", &r), PDT_OK);
+	upstream_resp_release(&r);
+
+	call a;
+	call_start(&a, c, "/same-key", "gh:1");
+	sleep_ms(100);
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get(c, "/other-key", "gh:2", &r), PDT_OK);
+	assert_true(timeutil_mono_ms() - t0 < 500); /* a different key is not delayed */
+	assert_string_equal(buf_str(&r.body), "/other-key");
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 2); /* the same-key request is still held back */
+	assert_string_equal(seen_at(1).path, "/other-key");
+
+	call_join(&a);
+	assert_int_equal(a.rc, PDT_OK);
+	assert_string_equal(buf_str(&a.resp.body), "/same-key");
+	assert_int_equal(a.resp.attempts, 1);
+	upstream_resp_release(&a.resp);
+	assert_int_equal(nseen(), 3);
+	seen s = seen_at(2);
+	assert_string_equal(s.path, "/same-key");
+	assert_true(s.wall_ms >= reset * 1000);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->ratelimit_waits), 1);
+	assert_int_equal(stat_of(&st->retries), 0);
+	assert_int_equal(stat_of(&st->requests), 3);
+	upstream_client_free(c);
+}
+
+static void test_ratelimit_reset_beyond_max_wait(void **state)
+{
+	(void)state;
+	char hdr[128];
+	snprintf(hdr, sizeof hdr, "RateLimit-Remaining: 0\nRateLimit-Reset: %lld\n",
+		 (long long)timeutil_now() + 3600);
+	canned cn[] = {{.status = 200, .headers = hdr, .body = "first"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/first", "gl:1", &r), PDT_OK);
+	upstream_resp_release(&r);
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get(c, "/second", "gl:1", &r), PDT_ERATELIMIT);
+	assert_true(timeutil_mono_ms() - t0 < 200);
+	assert_int_equal(r.attempts, 0);
+	assert_int_equal(r.status, 0);
+	assert_true(strlen(r.error) > 0);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->errors), 1);
+	assert_int_equal(stat_of(&st->ratelimit_waits), 0);
+	upstream_client_free(c);
+}
+
+static void test_403_ratelimit_retried_after_reset(void **state)
+{
+	(void)state;
+	int64_t reset = timeutil_now() + 1;
+	char hdr[128];
+	snprintf(hdr, sizeof hdr, "x-ratelimit-remaining: 0\nx-ratelimit-reset: %lld\n",
+		 (long long)reset);
+	canned cn[] = {{.status = 403,
+			.headers = hdr,
+			.body = "{\"message\":\"API rate limit exceeded for user ID 1.\"}"},
+		       {.status = 200, .body = "ok"}};
+	script(cn, 2);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/x", "gh:1", &r), PDT_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.attempts, 2);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 2);
+	assert_true(seen_at(1).wall_ms >= reset * 1000);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->retries), 1);
+	assert_int_equal(stat_of(&st->ratelimit_waits), 1);
+	upstream_client_free(c);
+}
+
+static void test_403_not_ratelimit_is_permanent(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 403, .body = "{\"message\":\"Resource not accessible\"}"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/x", "gh:1", &r), PDT_OK);
+	assert_int_equal(r.status, 403);
+	assert_int_equal(r.attempts, 1);
+	assert_string_equal(buf_str(&r.body), "{\"message\":\"Resource not accessible\"}");
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->retries), 0);
+	assert_int_equal(stat_of(&st->errors), 1);
+	upstream_client_free(c);
+}
+
+static void test_401_404_410_not_retried(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 401, .body = "{\"message\":\"Bad credentials\"}"},
+		       {.status = 404, .body = "{\"message\":\"404 Project Not Found\"}"},
+		       {.status = 410, .body = "gone"},
+		       {.status = 422, .body = "nope"}};
+	script(cn, 4);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	long want[] = {401, 404, 410, 422};
+	for (size_t i = 0; i < 4; i++) {
+		upstream_resp r;
+		assert_int_equal(get(c, "/x", NULL, &r), PDT_OK);
+		assert_int_equal(r.status, want[i]);
+		assert_int_equal(r.attempts, 1);
+		upstream_resp_release(&r);
+	}
+	assert_int_equal(nseen(), 4);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->requests), 4);
+	assert_int_equal(stat_of(&st->retries), 0);
+	assert_int_equal(stat_of(&st->errors), 4);
+	upstream_client_free(c);
+}
+
+static void test_secondary_limit_and_long_retry_after(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 403,
+			.body = "{\"message\":\"You have exceeded a secondary rate limit.\"}"},
+		       {.status = 429, .headers = "Retry-After: 3600\n", .body = "Retry later"}};
+	script(cn, 2);
+	upstream_opts o = test_opts();
+	o.max_wait_ms = 5000; /* under the 60 s a secondary limit asks for */
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get(c, "/x", "gh:1", &r), PDT_ERATELIMIT);
+	assert_int_equal(r.status, 403);
+	assert_int_equal(r.attempts, 1);
+	upstream_resp_release(&r);
+	assert_int_equal(get(c, "/y", "gh:1", &r), PDT_ERATELIMIT);
+	assert_int_equal(r.status, 429);
+	assert_int_equal(r.attempts, 1);
+	upstream_resp_release(&r);
+	assert_true(timeutil_mono_ms() - t0 < 1000); /* nothing waited */
+	assert_int_equal(nseen(), 2);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->retries), 0);
+	assert_int_equal(stat_of(&st->errors), 2);
+	upstream_client_free(c);
+}
+
+static void test_429_exhausted_is_ratelimit(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 429, .body = "Retry later"});
+	upstream_opts o = test_opts();
+	o.max_retries = 2;
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/x", NULL, &r), PDT_ERATELIMIT);
+	assert_int_equal(r.status, 429);
+	assert_int_equal(r.attempts, 3);
+	upstream_resp_release(&r);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->retries), 2);
+	assert_int_equal(stat_of(&st->ratelimit_waits), 2);
+	upstream_client_free(c);
+}
+
+static void test_body_too_big(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 200, .body_repeat = 4096},
+		       {.status = 200, .body_repeat = 64 * 1024, .chunked = true},
+		       {.status = 200, .body_repeat = 1024, .chunked = true}};
+	script(cn, 3);
+	upstream_opts o = test_opts();
+	o.max_body = 1024;
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	/* with Content-Length */
+	assert_int_equal(get(c, "/x", NULL, &r), PDT_ETOOBIG);
+	assert_int_equal(r.attempts, 1);
+	upstream_resp_release(&r);
+	/* chunked: caught by the write callback */
+	assert_int_equal(get(c, "/y", NULL, &r), PDT_ETOOBIG);
+	assert_int_equal(r.attempts, 1);
+	assert_true(r.body.len <= 1024);
+	upstream_resp_release(&r);
+	/* exactly at the cap is fine */
+	assert_int_equal(get(c, "/z", NULL, &r), PDT_OK);
+	assert_int_equal(r.body.len, 1024);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 3);
+	upstream_client_free(c);
+}
+
+static void test_hung_server_times_out(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 200, .body = "late", .delay_ms = 5000});
+	upstream_opts o = test_opts();
+	o.timeout_ms = 300;
+	o.max_retries = 2;
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get(c, "/hang", NULL, &r), PDT_ETIMEOUT);
+	int64_t took = timeutil_mono_ms() - t0;
+	assert_int_equal(r.attempts, 3);
+	assert_int_equal(r.status, 0);
+	assert_true(took >= 900);
+	assert_true(took < 3000);
+	upstream_resp_release(&r);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->requests), 3);
+	assert_int_equal(stat_of(&st->retries), 2);
+	assert_int_equal(stat_of(&st->errors), 1);
+	upstream_client_free(c);
+}
+
+static void test_connection_refused(void **state)
+{
+	(void)state;
+	/* a port nobody listens on: bind, read the port, close */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	socklen_t len = sizeof sa;
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)ntohs(sa.sin_port));
+	upstream_opts o = test_opts();
+	o.max_retries = 2;
+	upstream_client *c = upstream_client_new(&o);
+	upstream_req req = {.url = url};
+	upstream_resp r;
+	assert_int_equal(upstream_do(c, &req, &r), PDT_EUPSTREAM);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.attempts, 3);
+	assert_true(strlen(r.error) > 0);
+	upstream_resp_release(&r);
+	upstream_client_free(c);
+}
+
+static void test_bad_url(void **state)
+{
+	(void)state;
+	upstream_opts o = test_opts();
+	o.max_retries = -1; /* none */
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:1/x"); /* nothing listens on port 1 */
+	upstream_req refused = {.url = url};
+	assert_int_equal(upstream_do(c, &refused, &r), PDT_EUPSTREAM);
+	assert_int_equal(r.attempts, 1);
+	upstream_resp_release(&r);
+	upstream_req req = {.url = "ftp://127.0.0.1/x"};
+	assert_int_equal(upstream_do(c, &req, &r), PDT_EINVAL);
+	assert_int_equal(r.attempts, 1);
+	upstream_resp_release(&r);
+	upstream_req none = {.url = NULL};
+	assert_int_equal(upstream_do(c, &none, &r), PDT_EINVAL);
+	assert_int_equal(r.attempts, 0);
+	upstream_resp_release(&r);
+	upstream_client_free(c);
+}
+
+static void test_post_with_basic_auth(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 201, .body = "{}"},
+		       {.status = 200, .body = "{}"},
+		       {.status = 200, .body = "{}"},
+		       {.status = 204}};
+	script(cn, 4);
+	upstream_client *c = upstream_client_new(NULL);
+	char url[256];
+	url_for(url, sizeof url, "/rest/api/3/search/jql");
+	const char *hdrs[] = {"Content-Type: application/json", NULL};
+	const char *body = "{\"jql\":\"project = X\"}";
+	upstream_req req = {.url = url,
+			    .method = "POST",
+			    .headers = hdrs,
+			    .body = body,
+			    .body_len = strlen(body),
+			    .userpwd = "me@example.com:tok"};
+	upstream_resp r;
+	assert_int_equal(upstream_do(c, &req, &r), PDT_OK);
+	assert_int_equal(r.status, 201);
+	upstream_resp_release(&r);
+	upstream_req put = {.url = url, .method = "PUT", .body = "x", .body_len = 1};
+	assert_int_equal(upstream_do(c, &put, &r), PDT_OK);
+	upstream_resp_release(&r);
+	upstream_req empty_post = {.url = url, .method = "POST"};
+	assert_int_equal(upstream_do(c, &empty_post, &r), PDT_OK);
+	upstream_resp_release(&r);
+	upstream_req del = {.url = url, .method = "DELETE"};
+	assert_int_equal(upstream_do(c, &del, &r), PDT_OK);
+	assert_int_equal(r.status, 204);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 4);
+	assert_string_equal(seen_at(2).method, "POST");
+	assert_string_equal(seen_at(2).body, "");
+	assert_string_equal(seen_at(3).method, "DELETE");
+	seen s = seen_at(0);
+	assert_string_equal(s.method, "POST");
+	assert_string_equal(s.body, body);
+	assert_true(s.auth);
+	s = seen_at(1);
+	assert_string_equal(s.method, "PUT");
+	assert_string_equal(s.body, "x");
+	assert_false(s.auth);
+	upstream_client_free(c);
+}
+
+static void test_cancel_in_flight(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 200, .body = "late", .delay_ms = 5000});
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	call a;
+	call_start(&a, c, "/hang", NULL);
+	wait_seen(1);
+	sleep_ms(50);
+	int64_t t0 = timeutil_mono_ms();
+	upstream_client_cancel(c);
+	call_join(&a);
+	assert_int_equal(a.rc, PDT_ECANCELLED);
+	assert_true(a.end_ms - t0 < 200);
+	assert_int_equal(a.resp.attempts, 1);
+	upstream_resp_release(&a.resp);
+	assert_true(upstream_client_cancelled(c));
+	upstream_client_cancel(c); /* idempotent */
+
+	/* later calls fail fast without sending */
+	upstream_resp r;
+	assert_int_equal(get(c, "/again", NULL, &r), PDT_ECANCELLED);
+	assert_int_equal(r.attempts, 0);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_client_free(c);
+}
+
+static void test_cancel_during_retry_after(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 429, .headers = "Retry-After: 10\n", .body = "slow down"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	o.max_wait_ms = 60000;
+	upstream_client *c = upstream_client_new(&o);
+	call a;
+	call_start(&a, c, "/x", NULL);
+	wait_seen(1);
+	sleep_ms(100);
+	int64_t t0 = timeutil_mono_ms();
+	upstream_client_cancel(c);
+	call_join(&a);
+	assert_int_equal(a.rc, PDT_ECANCELLED);
+	assert_true(a.end_ms - t0 < 200);
+	assert_int_equal(a.resp.attempts, 1);
+	assert_int_equal(a.resp.status, 429);
+	upstream_resp_release(&a.resp);
+	assert_int_equal(nseen(), 1);
+	upstream_client_free(c);
+}
+
+static void test_cancel_during_budget_wait(void **state)
+{
+	(void)state;
+	char hdr[128];
+	snprintf(hdr, sizeof hdr, "X-RateLimit-Remaining: 0\nX-RateLimit-Reset: %lld\n",
+		 (long long)timeutil_now() + 5);
+	canned cn[] = {{.status = 200, .headers = hdr, .body = "first"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/first", "gh:1", &r), PDT_OK);
+	upstream_resp_release(&r);
+	call a;
+	call_start(&a, c, "/second", "gh:1");
+	sleep_ms(150);
+	int64_t t0 = timeutil_mono_ms();
+	upstream_client_cancel(c);
+	call_join(&a);
+	assert_int_equal(a.rc, PDT_ECANCELLED);
+	assert_true(a.end_ms - t0 < 200);
+	assert_int_equal(a.resp.attempts, 0);
+	upstream_resp_release(&a.resp);
+	assert_int_equal(nseen(), 1);
+	assert_int_equal(stat_of(&upstream_client_stats(c)->ratelimit_waits), 1);
+	upstream_client_free(c);
+}
+
+static void test_concurrent_callers(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 200, .echo_path = true, .delay_ms = 50});
+	upstream_opts o = test_opts();
+	o.max_per_host = 2;
+	upstream_client *c = upstream_client_new(&o);
+	enum { N = 8 };
+	call k[N];
+	for (int i = 0; i < N; i++) {
+		char path[32];
+		snprintf(path, sizeof path, "/c/%d", i);
+		call_start(&k[i], c, path, "gh:1");
+	}
+	for (int i = 0; i < N; i++) {
+		call_join(&k[i]);
+		assert_int_equal(k[i].rc, PDT_OK);
+		assert_int_equal(k[i].resp.status, 200);
+		assert_string_equal(buf_str(&k[i].resp.body), k[i].path);
+		assert_int_equal(k[i].resp.attempts, 1);
+		upstream_resp_release(&k[i].resp);
+	}
+	assert_int_equal(nseen(), N);
+	/* connection reuse: never more than max_per_host connections */
+	unsigned ports[N];
+	size_t nports = 0;
+	for (size_t i = 0; i < N; i++) {
+		unsigned p = seen_at(i).port;
+		bool known = false;
+		for (size_t j = 0; j < nports; j++)
+			known = known || ports[j] == p;
+		if (!known)
+			ports[nports++] = p;
+	}
+	assert_true(nports >= 1);
+	assert_true(nports <= (size_t)o.max_per_host);
+	upstream_stats *st = upstream_client_stats(c);
+	assert_int_equal(stat_of(&st->requests), N);
+	assert_int_equal(stat_of(&st->errors), 0);
+	upstream_client_free(c);
+}
+
+static void test_free_idle_and_null(void **state)
+{
+	(void)state;
+	upstream_client_free(NULL);
+	upstream_client_cancel(NULL);
+	assert_false(upstream_client_cancelled(NULL));
+	upstream_resp_release(NULL);
+	upstream_client *c = upstream_client_new(NULL);
+	assert_non_null(c);
+	assert_false(upstream_client_cancelled(c));
+	upstream_client_free(c);
+}
+
+/* ---- rate-limit table and header parsers ---- */
+
+static void test_ratelimit_parsers(void **state)
+{
+	(void)state;
+	assert_int_equal(ratelimit_parse_count("0"), 0);
+	assert_int_equal(ratelimit_parse_count("4999"), 4999);
+	assert_int_equal(ratelimit_parse_count(""), -1);
+	assert_int_equal(ratelimit_parse_count(NULL), -1);
+	assert_int_equal(ratelimit_parse_count("-1"), -1);
+	assert_int_equal(ratelimit_parse_count("12abc"), -1);
+	assert_int_equal(ratelimit_parse_count("99999999999999999999999"), -1);
+
+	int64_t now = 1771460100; /* 2026-02-19T00:15:00Z */
+	assert_int_equal(ratelimit_parse_reset("1771460160", now), 1771460160);
+	assert_int_equal(ratelimit_parse_reset("60", now), now + 60); /* delta form */
+	assert_int_equal(ratelimit_parse_reset("soon", now), -1);
+
+	assert_int_equal(ratelimit_parse_retry_after("0", now), 0);
+	assert_int_equal(ratelimit_parse_retry_after("120", now), 120000);
+	assert_int_equal(ratelimit_parse_retry_after("Thu, 19 Feb 2026 00:16:00 GMT", now), 60000);
+	assert_int_equal(ratelimit_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), 0);
+	assert_int_equal(ratelimit_parse_retry_after("whenever", now), -1);
+	assert_int_equal(ratelimit_parse_retry_after("", now), -1);
+	assert_int_equal(ratelimit_parse_retry_after("-5", now), -1);
+}
+
+static void test_ratelimit_table(void **state)
+{
+	(void)state;
+	ratelimit_table *t = ratelimit_table_new();
+	int64_t now_ms = INT64_C(1771460100000);
+	assert_int_equal(ratelimit_wait_ms(t, "a", now_ms), 0);
+	assert_int_equal(ratelimit_wait_ms(t, NULL, now_ms), 0);
+	ratelimit_record(t, "a", 10, 1771460200); /* budget left: nothing remembered */
+	assert_int_equal(ratelimit_wait_ms(t, "a", now_ms), 0);
+	ratelimit_record(t, "a", 0, 1771460110); /* spent until +10 s */
+	assert_int_equal(ratelimit_wait_ms(t, "a", now_ms), 10000 + RATELIMIT_RESET_PAD_MS);
+	assert_int_equal(ratelimit_wait_ms(t, "b", now_ms), 0);
+	assert_int_equal(ratelimit_wait_ms(t, "a", now_ms + 20000), 0); /* after reset */
+	ratelimit_record(t, "a", 4999, 1771463700); /* refilled */
+	assert_int_equal(ratelimit_wait_ms(t, "a", now_ms), 0);
+	ratelimit_record(t, "a", 0, -1); /* spent, reset unknown: cannot wait */
+	assert_int_equal(ratelimit_wait_ms(t, "a", now_ms), 0);
+	ratelimit_record(t, "a", -1, 1771460110); /* said nothing: ignored */
+	ratelimit_record(t, NULL, 0, 1771460110);
+
+	/* more keys than slots: the oldest is forgotten, the newest kept */
+	char key[32];
+	for (int i = 0; i < RATELIMIT_SLOTS + 10; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		ratelimit_record(t, key, 0, 1771460110);
+	}
+	assert_int_equal(ratelimit_wait_ms(t, "k0", now_ms), 0);
+	snprintf(key, sizeof key, "k%d", RATELIMIT_SLOTS + 9);
+	assert_true(ratelimit_wait_ms(t, key, now_ms) > 0);
+	ratelimit_table_free(t);
+	ratelimit_table_free(NULL);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&S.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&S.mu, NULL);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	pthread_cond_destroy(&S.cv);
+	pthread_mutex_destroy(&S.mu);
+	curl_global_cleanup();
+	return 0;
+}
+
+#define SRV_TEST(f) cmocka_unit_test_setup_teardown(f, server_start, server_stop)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratelimit_parsers),
+		cmocka_unit_test(test_ratelimit_table),
+		cmocka_unit_test(test_free_idle_and_null),
+		SRV_TEST(test_ok_captures_body_and_headers),
+		SRV_TEST(test_empty_next_page_is_null),
+		SRV_TEST(test_etag_304),
+		SRV_TEST(test_retry_5xx_then_ok),
+		SRV_TEST(test_5xx_exhausted),
+		SRV_TEST(test_429_retry_after),
+		SRV_TEST(test_429_exhausted_is_ratelimit),
+		SRV_TEST(test_ratelimit_spent_gates_same_key),
+		SRV_TEST(test_ratelimit_reset_beyond_max_wait),
+		SRV_TEST(test_403_ratelimit_retried_after_reset),
+		SRV_TEST(test_403_not_ratelimit_is_permanent),
+		SRV_TEST(test_401_404_410_not_retried),
+		SRV_TEST(test_secondary_limit_and_long_retry_after),
+		SRV_TEST(test_body_too_big),
+		SRV_TEST(test_hung_server_times_out),
+		cmocka_unit_test(test_connection_refused),
+		cmocka_unit_test(test_bad_url),
+		SRV_TEST(test_post_with_basic_auth),
+		SRV_TEST(test_cancel_in_flight),
+		SRV_TEST(test_cancel_during_retry_after),
+		SRV_TEST(test_cancel_during_budget_wait),
+		SRV_TEST(test_concurrent_callers),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

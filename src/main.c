@@ -50,6 +50,7 @@ static const char *usage_text =
 	"  CORS_ALLOWED_ORIGINS (*)  SHUTDOWN_TIMEOUT (10s)  HTTP_THREADS (8)  LOG_LEVEL (info)\n"
 	"  SYNC_ENABLED (true)  SYNC_INTERVAL_COMMITS (15m)  SYNC_INTERVAL_JIRA (30m)\n"
 	"  SYNC_LOOKBACK_DAYS (30)  SYNC_CONCURRENCY (4)  GITHUB_API_URL (https://api.github.com)\n"
+	"  UPSTREAM_TIMEOUT (30s: one upstream request attempt)\n"
 	"A missing required variable or a value that does not parse exits with status 2.\n";
 
 static int load_config(config *cfg, bool need_secrets)
@@ -123,7 +124,8 @@ static int wait_for_signal(void)
 
 static upstream_client *new_client(const config *cfg)
 {
-	upstream_opts o = {.max_per_host = cfg->sync_concurrency};
+	upstream_opts o = {.max_per_host = cfg->sync_concurrency,
+			   .timeout_ms = (long)(cfg->upstream_timeout_ns / TIMEUTIL_NS_PER_MS)};
 	return upstream_client_new(&o);
 }
 

@@ -29,6 +29,7 @@ typedef struct config {
 	int sync_concurrency;          /* SYNC_CONCURRENCY, default 4, 1..64 */
 	char *github_api_url;          /* GITHUB_API_URL, default "https://api.github.com", no trailing '/' */
 	int64_t shutdown_timeout_ns;   /* SHUTDOWN_TIMEOUT, default 10s, > 0 */
+	int64_t upstream_timeout_ns;   /* UPSTREAM_TIMEOUT: one upstream attempt, default 30s, > 0 */
 	char *cors_allowed_origins;    /* CORS_ALLOWED_ORIGINS, default "*" */
 	int http_threads;              /* HTTP_THREADS, default 8, 1..256 */
 	char *log_level;               /* LOG_LEVEL, default "info" (debug|info|warn|error) */

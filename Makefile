@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build run test test-unit test-asan test-tsan fuzz bench clean
+.PHONY: all deps build run test test-asan test-tsan fuzz bench clean
 
 all: build
 
@@ -22,10 +22,12 @@ run: build
 	@scripts/gen-env
 	$(BUILD)/pdt serve
 
-# Unit + system + fuzz-corpus tests, then the same again under ASan+UBSan.
+# Unit + system + fuzz-corpus tests, then the same again under ASan+UBSan,
+# then the unit and system tests under ThreadSanitizer.
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -j$(JOBS)
 	$(MAKE) test-asan
+	$(MAKE) test-tsan
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_SANITIZE=ON
@@ -36,7 +38,7 @@ test-asan: deps
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_TSAN=ON
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
-	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS) -j$(JOBS) -L 'unit|system'
 
 # Real libFuzzer runs (needs clang): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30

@@ -370,6 +370,41 @@ class CoalesceTest(SyncCase):
         self.assertEqual(sorted(r["octo/slow"]["new_commits"] for r in results), [10, 10, 10])
 
 
+class ValidateTest(SyncCase):
+    """POST /api/repos/:id/validate asks the provider with the user's token."""
+
+    def test_validate_against_github_and_gitlab(self):
+        gh, gl = FakeGitHub(seed=4), FakeGitLab(seed=4)
+        for f in (gh, gl):
+            f.start()
+            self.addCleanup(f.stop)
+        gh.add_token("ghp_frank", "frank")
+        gh.add_repo("octo", "real")
+        gl.add_token("glpat-frank", "frank")
+        gl.add_repo("team/apps", "web")
+        srv = self.start_pdt(gh)
+        token, _ = self.user_with_token(srv, github="ghp_frank", gitlab="glpat-frank")
+        cases = (("https://github.com/octo/real", True, "accessible"),
+                 ("https://github.com/octo/ghost", False, "not found"),
+                 (gl.base_url + "/team/apps/web", True, "accessible"),
+                 (gl.base_url + "/team/apps/none", False, "not found"))
+        for url, valid, words in cases:
+            with self.subTest(url=url):
+                repo = srv.add_repo(token, url)
+                r = srv.request("POST", "/api/repos/%d/validate" % repo["id"], token=token)
+                self.assertStatus(r, 200)
+                self.assertEqual(r.body["is_valid"], valid, r.body)
+                self.assertIn(words, r.body["message"])
+                listed = {x["id"]: x for x in srv.request("GET", "/api/repos", token=token).body}
+                self.assertEqual(listed[repo["id"]]["is_valid"], valid)
+        # A rejected token says so and marks the repository invalid.
+        self.assertStatus(srv.request("PUT", "/api/user/profile", {"github_token": "nope"},
+                                      token=token), 200)
+        first = srv.request("GET", "/api/repos", token=token).body[0]
+        r = srv.request("POST", "/api/repos/%d/validate" % first["id"], token=token)
+        self.assertEqual((r.body["is_valid"], "401" in r.body["message"]), (False, True))
+
+
 class CliSyncTest(SyncCase):
     def test_pdt_sync_exit_codes(self):
         gh = FakeGitHub(seed=9)

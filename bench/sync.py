@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""bench/sync.py — pdt's commit sync against the GitHub fake (stdlib only).
+
+Run through bench/sync.sh (which builds pdt). Steps:
+  1. FakeGitHub in this process: REPOS x BRANCHES x COMMITS (default 50 x 5 x 400:
+     100,000 listed, 40,000 distinct commits), a budget big enough that nothing
+     is throttled, LATENCY_MS (20) injected before every answer.
+  2. `pdt serve` on a temporary SQLite database (cwd = the temp dir, so no stray
+     .env is read): register a user, store the GitHub token, add the
+     repositories; SIGTERM, bounded wait.
+  3. The database (pdt.db plus any -wal/-shm) is copied twice: A and B.
+  4. Cold pass, `pdt sync --commits` on A with SYNC_CONCURRENCY=CONCURRENCY (4).
+  5. Cold pass on B with SYNC_CONCURRENCY=1: strictly one request at a time
+     (the original's pattern); ratio concurrent/sequential wall time.
+  6. Second pass on A with no upstream change: requests, statuses, rate-limit units.
+  7. Third pass on A after 3 new commits on one branch of one repository.
+For every pass: wall time, requests (the fake's log), statuses, rate-limit
+units, the fake's peak in-flight requests, exit status, commits stored, and
+pdt's peak RSS (ru_maxrss from os.wait4).
+
+Peak RSS: Linux folds the RSS of the process that forked a child into that
+child's ru_maxrss (the hiwater of the pre-exec address space is kept across
+exec). Forked straight from this script, which holds the whole fake, `pdt sync`
+would report this script's size. So each pass runs under RUSAGE_WRAPPER, a
+minimal `python3 -I -S` (hiwater ~8 MB, below pdt's own ~9 MB at start), which
+forks+execs pdt, reaps it with os.wait4 and writes its rusage and wall time.
+
+env: REPOS=50 BRANCHES=5 COMMITS=400 LATENCY_MS=20 CONCURRENCY=4
+     PASS_TIMEOUT=300 (seconds, per sync pass)  PDT_BIN (default build/pdt)
+     KEEP_TMP=1 (keep the temp dir: DBs, pdt logs, sync output)
+     STRICT=1 (also exit 1 when an aim is missed)
+Exit status: 0 all passes ran and the counts are right; 1 otherwise.
+"""
+
+import collections
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from fakes import FakeGitHub  # noqa: E402
+
+HOST = "127.0.0.1"
+OWNER = "bench"
+GH_TOKEN = "ghp_bench"
+GH_LOGIN = "bench"
+BIG_BUDGET = 1_000_000
+START_WAIT_S = 20
+STOP_WAIT_S = 15
+HTTP_TIMEOUT_S = 10
+EXTRA_REPO, EXTRA_BRANCH, EXTRA_N = "repo07", "feature/2", 3
+
+# Runs argv[2:] as a child, reaps it with os.wait4 and writes {rc, wall,
+# maxrss_kb, utime, stime, wrapper_hwm_kb, pid} as JSON to argv[1]. SIGTERM and
+# SIGINT are forwarded to the child. Exits with the child's status.
+RUSAGE_WRAPPER = r"""
+import json, os, signal, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+with open("/proc/self/status") as f:
+    hwm = int(f.read().split("VmHWM:")[1].split()[0])
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+def fwd(sig, _frame):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+signal.signal(signal.SIGTERM, fwd)
+signal.signal(signal.SIGINT, fwd)
+_, st, ru = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+rc = os.waitstatus_to_exitcode(st)
+with open(out, "w") as f:
+    json.dump({"rc": rc, "wall": wall, "maxrss_kb": ru.ru_maxrss, "utime": ru.ru_utime,
+               "stime": ru.ru_stime, "wrapper_hwm_kb": hwm, "pid": pid}, f)
+os._exit(rc if rc >= 0 else 128 - rc)
+"""
+
+# pdt configuration variables never inherited from the caller's environment
+CONFIG_VARS = (
+    "SERVER_PORT", "SERVER_ADDR", "DATABASE_URL", "JWT_SECRET", "JWT_EXPIRY_HOURS",
+    "ENCRYPTION_KEY", "SYNC_ENABLED", "SYNC_INTERVAL_COMMITS", "SYNC_INTERVAL_JIRA",
+    "SYNC_LOOKBACK_DAYS", "SYNC_CONCURRENCY", "GITHUB_API_URL", "SHUTDOWN_TIMEOUT",
+    "CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
+)
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print("--- " + msg, file=sys.stderr, flush=True)
+
+
+def env_int(name, default, minimum):
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        v = int(raw)
+    except ValueError:
+        raise BenchError("%s must be an integer, got %r" % (name, raw))
+    if v < minimum:
+        raise BenchError("%s must be >= %d, got %d" % (name, minimum, v))
+    return v
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def base_env(db_path, secrets_):
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update({
+        "DATABASE_URL": "sqlite://" + db_path,
+        "JWT_SECRET": secrets_["jwt"],
+        "ENCRYPTION_KEY": secrets_["key"],
+        "SYNC_ENABLED": "false",
+    })
+    return env
+
+
+# ---------------------------------------------------------------- processes
+
+class Procs:
+    """Every child this script starts; stop_all() on exit."""
+
+    def __init__(self):
+        self.live = {}  # pid -> (Popen, name)
+
+    def spawn(self, name, argv, **kw):
+        # own session: a process group (pgid = pid) that stop() can kill whole
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+        self.live[p.pid] = (p, name)
+        return p
+
+    def reap(self, p, timeout):
+        """Waits (bounded, polling) for p; returns (exit status, rusage) or
+        (None, None) on timeout. Uses os.wait4 so the rusage is p's own."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            except ChildProcessError:
+                # already reaped elsewhere (should not happen)
+                self.live.pop(p.pid, None)
+                return (p.returncode, None)
+            if pid == p.pid:
+                self.live.pop(p.pid, None)
+                rc = os.waitstatus_to_exitcode(status)
+                p.returncode = rc  # keep Popen from waiting on a reaped pid
+                return rc, ru
+            if time.monotonic() >= deadline:
+                return None, None
+            time.sleep(0.02)
+
+    def stop(self, p, name, timeout=STOP_WAIT_S):
+        """SIGTERM, bounded wait, then SIGKILL. Returns (exit status, rusage)."""
+        if p.pid not in self.live:
+            return p.returncode, None
+        try:
+            p.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        rc, ru = self.reap(p, timeout)
+        if rc is None:
+            log("%s (pid %d) did not exit %ds after SIGTERM; killing" % (name, p.pid, timeout))
+            try:
+                os.killpg(p.pid, signal.SIGKILL)  # the group this script created
+            except (ProcessLookupError, PermissionError):
+                pass
+            rc, ru = self.reap(p, 5)
+        return rc, ru
+
+    def stop_all(self):
+        for pid, (p, name) in list(self.live.items()):
+            self.stop(p, name, timeout=5)
+
+
+# ---------------------------------------------------------------- pdt serve setup
+
+class Api:
+    def __init__(self, port):
+        self.base = "http://%s:%d" % (HOST, port)
+        # never go through a proxy for 127.0.0.1
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def call(self, method, path, body=None, token=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with self.opener.open(req, timeout=HTTP_TIMEOUT_S) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            return status, json.loads(raw.decode() or "null")
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+
+def tail(path, n=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+def setup_db(procs, pdt, tmp, secrets_, gh_url, repo_names):
+    """Runs pdt serve on tmp/setup/pdt.db, creates user + token + repositories,
+    stops it. Returns (db path, setup seconds, user id)."""
+    d = os.path.join(tmp, "setup")
+    os.makedirs(d)
+    db = os.path.join(d, "pdt.db")
+    port = free_port()
+    env = base_env(db, secrets_)
+    env.update({"SERVER_ADDR": HOST, "SERVER_PORT": str(port), "GITHUB_API_URL": gh_url})
+    logf = os.path.join(d, "serve.log")
+    t0 = time.monotonic()
+    with open(logf, "wb") as out:
+        p = procs.spawn("pdt serve", [pdt, "serve"], cwd=d, env=env, stdout=out,
+                        stderr=subprocess.STDOUT)
+    api = Api(port)
+    deadline = time.monotonic() + START_WAIT_S
+    while True:
+        if p.poll() is not None:
+            raise BenchError("pdt serve exited with %s during start:\n%s" % (p.returncode, tail(logf)))
+        try:
+            if api.call("GET", "/healthz")[0] == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            raise BenchError("pdt serve did not answer /healthz within %ds:\n%s" % (START_WAIT_S, tail(logf)))
+        time.sleep(0.1)
+    email = "bench-%s@example.com" % secrets.token_hex(4)
+    st, reg = api.call("POST", "/api/auth/register",
+                       {"email": email, "password": "bench-password-123", "name": "Bench"})
+    if st != 201 or not isinstance(reg, dict) or "token" not in reg:
+        raise BenchError("register answered %s: %s" % (st, reg))
+    token = reg["token"]
+    user_id = (reg.get("user") or {}).get("id") if isinstance(reg.get("user"), dict) else None
+    st, body = api.call("PUT", "/api/user/profile", {"github_token": GH_TOKEN}, token=token)
+    if st != 200:
+        raise BenchError("PUT /api/user/profile answered %s: %s" % (st, body))
+    for full in repo_names:
+        st, body = api.call("POST", "/api/repos", {"url": "https://github.com/" + full}, token=token)
+        if st != 201:
+            raise BenchError("POST /api/repos %s answered %s: %s" % (full, st, body))
+    rc, _ = procs.stop(p, "pdt serve")
+    if rc != 0:
+        raise BenchError("pdt serve exited %s after SIGTERM (want 0):\n%s" % (rc, tail(logf)))
+    return db, time.monotonic() - t0, user_id
+
+
+def copy_db(src_db, dst_dir):
+    os.makedirs(dst_dir)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(src_db + suffix):
+            shutil.copy2(src_db + suffix, os.path.join(dst_dir, "pdt.db" + suffix))
+    return os.path.join(dst_dir, "pdt.db")
+
+
+def db_counts(db):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+    try:
+        total = con.execute("SELECT count(*) FROM commits").fetchone()[0]
+        distinct = con.execute("SELECT count(*) FROM (SELECT DISTINCT repo_id, sha FROM commits)").fetchone()[0]
+        return total, distinct
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- sync passes
+
+def classify(path):
+    if "/commits" in path:
+        return "commits"
+    if "/branches" in path:
+        return "branches"
+    if path.startswith("/repos/") or path.startswith("/repositories/"):
+        return "repo"
+    return path.strip("/").split("/")[0] or "/"
+
+
+def run_pass(procs, pdt, gh, label, db, secrets_, gh_url, concurrency, timeout):
+    """One `pdt sync --commits` on db. Returns a result dict."""
+    d = os.path.dirname(db)
+    env = base_env(db, secrets_)
+    env.update({"GITHUB_API_URL": gh_url, "SYNC_CONCURRENCY": str(concurrency)})
+    before_db = db_counts(db)
+    # a request the fake is still finishing (answer sent, handler not done)
+    # would count in this pass's in-flight peak: wait for none, bounded
+    deadline = time.monotonic() + 5
+    while gh.in_flight and time.monotonic() < deadline:
+        time.sleep(0.02)
+    budget_before = gh.budget(GH_TOKEN)
+    gh.reset_log()
+    out_path = os.path.join(d, "sync-%s.out" % label)
+    err_path = os.path.join(d, "sync-%s.log" % label)
+    log("pass %-10s SYNC_CONCURRENCY=%d on %s" % (label, concurrency, db))
+    ru_path = os.path.join(d, "sync-%s.rusage.json" % label)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.monotonic()
+        p = procs.spawn("pdt sync", [sys.executable, "-I", "-S", "-c", RUSAGE_WRAPPER, ru_path,
+                                     pdt, "sync", "--commits"],
+                        cwd=d, env=env, stdout=out, stderr=err)
+        rc, _ = procs.reap(p, timeout)
+        outer_wall = time.monotonic() - t0
+    timed_out = rc is None
+    if timed_out:
+        log("pass %s: pdt sync still running after %ds; stopping it" % (label, timeout))
+        rc, _ = procs.stop(p, "pdt sync")
+    try:
+        with open(ru_path) as f:
+            ru = json.load(f)
+    except (OSError, ValueError):
+        ru = None  # the wrapper was killed
+    wall = ru["wall"] if ru else outer_wall
+    entries = gh.log()
+    budget_after = gh.budget(GH_TOKEN)
+    after_db = db_counts(db)
+    statuses = collections.Counter(e["status"] for e in entries)
+    kinds = collections.Counter(classify(e["path"]) for e in entries)
+    conditional = sum(1 for e in entries if (e.get("headers") or {}).get("If-None-Match"))
+    lines = open(out_path, errors="replace").read().splitlines()
+    new_sum = fetched_sum = 0
+    ok_repos, err_lines = 0, []
+    for ln in lines:
+        if ": error: " in ln:
+            err_lines.append(ln)
+            continue
+        parts = ln.rsplit(": ", 1)
+        if len(parts) == 2 and parts[1].endswith(" fetched"):
+            w = parts[1].split()
+            try:
+                new_sum += int(w[0])
+                fetched_sum += int(w[3])
+                ok_repos += 1
+            except (ValueError, IndexError):
+                err_lines.append(ln)
+    return {
+        "label": label, "concurrency": concurrency, "rc": rc, "timed_out": timed_out,
+        "wall": wall, "maxrss_kb": ru["maxrss_kb"] if ru else None,
+        "cpu_s": (ru["utime"] + ru["stime"]) if ru else None,
+        "wrapper_hwm_kb": ru["wrapper_hwm_kb"] if ru else None,
+        "requests": len(entries), "statuses": dict(sorted(statuses.items())),
+        "kinds": dict(sorted(kinds.items())), "conditional": conditional,
+        "units": gh.rate_units_used(GH_TOKEN),
+        "budget_used": (budget_after.get("used", 0) - budget_before.get("used", 0)),
+        "max_in_flight": gh.max_in_flight,
+        "stored_before": before_db[0], "stored": after_db[0], "distinct": after_db[1],
+        "new_reported": new_sum, "fetched_reported": fetched_sum,
+        "ok_repos": ok_repos, "err_lines": err_lines, "lines": len(lines),
+        "stderr_tail": tail(err_path, 15),
+        "warn_lines": sum(1 for l in open(err_path, errors="replace") if "level=warn" in l),
+        "error_lines": sum(1 for l in open(err_path, errors="replace")
+                           if "level=error" in l or "level=fatal" in l),
+    }
+
+
+def expected_distinct(gh, repo_names, branches):
+    total = 0
+    for full in repo_names:
+        o, n = full.split("/", 1)
+        shas = set()
+        for b in branches:
+            shas.update(gh.branch_shas(o, n, b))
+        total += len(shas)
+    return total
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_statuses(st):
+    return " ".join("%s:%d" % (k, v) for k, v in st.items()) or "-"
+
+
+def git_desc():
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        if not rev:
+            return "no git commit"
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev + (" (modified)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def mb(kb):
+    return "n/a" if kb is None else "%.1f" % (kb / 1024.0)
+
+
+def main():
+    repos = env_int("REPOS", 50, 1)
+    nbranches = env_int("BRANCHES", 5, 1)
+    ncommits = env_int("COMMITS", 400, 1)
+    latency = env_int("LATENCY_MS", 20, 0)
+    conc = env_int("CONCURRENCY", 4, 1)
+    pass_timeout = env_int("PASS_TIMEOUT", 300, 1)
+    strict = os.environ.get("STRICT") == "1"
+    keep = os.environ.get("KEEP_TMP") == "1"
+    pdt = os.environ.get("PDT_BIN") or os.path.join(ROOT, "build", "pdt")
+    if not os.access(pdt, os.X_OK):
+        raise BenchError("no executable pdt at %s (run bench/sync.sh, or set PDT_BIN)" % pdt)
+    pdt = os.path.abspath(pdt)
+
+    tmp = tempfile.mkdtemp(prefix="pdt-syncbench.")
+    procs = Procs()
+    gh = FakeGitHub()
+    results, failures = [], []
+
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt("signal %d" % sig)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    try:
+        gh_url = gh.start()
+        t0 = time.monotonic()
+        repo_names = gh.populate(owner=OWNER, repos=repos, branches=nbranches, commits=ncommits,
+                                 tokens={GH_TOKEN: GH_LOGIN})
+        populate_s = time.monotonic() - t0
+        gh.set_budget(GH_TOKEN, BIG_BUDGET, reset_in_seconds=24 * 3600, limit=BIG_BUDGET)
+        branch_names = ["main"] + ["feature/%d" % k for k in range(1, nbranches)]
+        listed = repos * nbranches * ncommits
+        want = expected_distinct(gh, repo_names, branch_names)
+        log("fake GitHub at %s: %d repos x %d branches x %d commits (%d listed, %d distinct) in %.2fs"
+            % (gh_url, repos, nbranches, ncommits, listed, want, populate_s))
+
+        secrets_ = {"jwt": secrets.token_hex(32), "key": secrets.token_hex(32)}
+        log("pdt serve: register, github token, %d repositories (%s)" % (repos, tmp))
+        setup_db_path, setup_s, _ = setup_db(procs, pdt, tmp, secrets_, gh_url, repo_names)
+        if db_counts(setup_db_path)[0] != 0:
+            raise BenchError("the fresh database already holds commits")
+        db_a = copy_db(setup_db_path, os.path.join(tmp, "a"))
+        db_b = copy_db(setup_db_path, os.path.join(tmp, "b"))
+
+        gh.set_faults(latency_ms=latency)
+
+        def check(r, want_new, want_stored, want_repos=repos):
+            problems = []
+            if r["timed_out"]:
+                problems.append("did not finish within PASS_TIMEOUT=%ds" % pass_timeout)
+            if r["rc"] != 0:
+                problems.append("exit status %s (want 0)" % r["rc"])
+            if r["err_lines"]:
+                problems.append("%d repositories failed, e.g. %s" % (len(r["err_lines"]), r["err_lines"][0]))
+            if r["ok_repos"] != want_repos:
+                problems.append("%d repositories reported ok (want %d)" % (r["ok_repos"], want_repos))
+            if r["stored"] != want_stored:
+                problems.append("%d commits stored (want %d)" % (r["stored"], want_stored))
+            if r["stored"] != r["distinct"]:
+                problems.append("%d rows but %d distinct (repo, sha)" % (r["stored"], r["distinct"]))
+            if r["new_reported"] != want_new:
+                problems.append("reported %d new (want %d)" % (r["new_reported"], want_new))
+            if problems:
+                r["problems"] = problems
+                for p in problems:
+                    failures.append("%s: %s" % (r["label"], p))
+                log("pass %s FAILED: %s\n%s" % (r["label"], "; ".join(problems), r["stderr_tail"]))
+            return r
+
+        cold = check(run_pass(procs, pdt, gh, "cold-conc", db_a, secrets_, gh_url, conc, pass_timeout),
+                     want, want)
+        results.append(cold)
+        seq = check(run_pass(procs, pdt, gh, "cold-seq", db_b, secrets_, gh_url, 1, pass_timeout),
+                    want, want)
+        results.append(seq)
+        second = check(run_pass(procs, pdt, gh, "no-change", db_a, secrets_, gh_url, conc, pass_timeout),
+                       0, want)
+        results.append(second)
+        extra = []
+        if repos > int(EXTRA_REPO[4:]) and nbranches > int(EXTRA_BRANCH.split("/")[1]):
+            # dated in the past (60, 50, 40 s ago), on top of the branch head
+            extra = gh.add_commits(OWNER, EXTRA_REPO, EXTRA_BRANCH, EXTRA_N,
+                                   start_date=time.time() - 60, interval_seconds=10)
+            third = check(run_pass(procs, pdt, gh, "3-new", db_a, secrets_, gh_url, conc, pass_timeout),
+                          len(extra), want + len(extra))
+            results.append(third)
+        else:
+            third = None
+            log("pass 3-new skipped: needs REPOS > 7 and BRANCHES > 2")
+
+        # ------------------------------------------------ report
+        ratio = cold["wall"] / seq["wall"] if seq["wall"] > 0 else float("nan")
+        cps = cold["stored"] / cold["wall"] if cold["wall"] > 0 else 0.0
+        seq_cps = seq["stored"] / seq["wall"] if seq["wall"] > 0 else 0.0
+        peak_kb = max((r["maxrss_kb"] or 0) for r in results)
+        aims = [
+            ("cold pass <= 1/3 of sequential", ratio <= 1.0 / 3, "ratio %.3f" % ratio),
+            ("no-change pass <= 1 request/repository", second["requests"] <= repos,
+             "%d requests for %d repositories" % (second["requests"], repos)),
+            ("no-change pass 0 rate-limit units", second["units"] == 0 and second["budget_used"] == 0,
+             "%d units (budget used %d)" % (second["units"], second["budget_used"])),
+            ("peak RSS < 30 MB", peak_kb < 30 * 1024, "%s MB" % mb(peak_kb)),
+        ]
+
+        hdr = "%-10s %4s %8s %8s %7s %4s %6s %8s %7s %9s %7s %6s %3s  %s"
+        print()
+        print("=== pdt commit sync benchmark ======================================")
+        print("date       %s   host: %d cores, %s %s" % (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), os.cpu_count() or 0,
+            platform.system(), platform.release()))
+        print("pdt        %s  (%s)" % (git_desc(), pdt))
+        print("fake       GitHub (tests/fakes, in-process) %d repos x %d branches x %d commits = %d listed,"
+              " %d distinct; %d ms latency per request; budget %d" % (
+                  repos, nbranches, ncommits, listed, want, latency, BIG_BUDGET))
+        print("setup      pdt serve + register + token + %d repositories: %.2fs" % (repos, setup_s))
+        print()
+        print(hdr % ("pass", "conc", "wall_s", "requests", "req/s", "infl", "units", "stored",
+                     "new", "commits/s", "rss_MB", "cpu_s", "rc", "statuses"))
+        for r in results:
+            print(hdr % (r["label"], r["concurrency"], "%.2f" % r["wall"], r["requests"],
+                         "%.1f" % (r["requests"] / r["wall"] if r["wall"] else 0), r["max_in_flight"],
+                         r["units"], r["stored"], r["new_reported"],
+                         "%.0f" % ((r["stored"] - r["stored_before"]) / r["wall"] if r["wall"] else 0),
+                         mb(r["maxrss_kb"]), "%.2f" % (r["cpu_s"] or 0),
+                         "T/O" if r["timed_out"] else r["rc"], fmt_statuses(r["statuses"])))
+        print("(infl = most requests the fake had in flight at once; units = GitHub rate-limit units;"
+              " commits/s = commits newly stored / wall)")
+        for r in results:
+            print("  %-10s requests by kind: %s; conditional (If-None-Match) %d; sync log %d warn, %d error"
+                  % (r["label"], " ".join("%s:%d" % kv for kv in r["kinds"].items()) or "-",
+                     r["conditional"], r["warn_lines"], r["error_lines"]))
+        print()
+        print("--- summary ---")
+        print("cold pass    %.2fs wall, %.0f commits/s (%d stored of %d fetched), %d requests,"
+              " SYNC_CONCURRENCY=%d" % (cold["wall"], cps, cold["stored"], cold["fetched_reported"],
+                                        cold["requests"], conc))
+        print("sequential   %.2fs wall, %.0f commits/s, %d requests (SYNC_CONCURRENCY=1, max in flight %d)"
+              % (seq["wall"], seq_cps, seq["requests"], seq["max_in_flight"]))
+        print("ratio        cold/sequential = %.3f (%.2fx faster)  aim <= 0.333"
+              % (ratio, (1 / ratio) if ratio > 0 else 0))
+        print("second pass  %d requests (%.2f per repository), %d rate-limit units, statuses %s, %.2fs"
+              % (second["requests"], second["requests"] / float(repos), second["units"],
+                 fmt_statuses(second["statuses"]), second["wall"]))
+        if third:
+            print("3 new        %d requests, %d rate-limit units, %d new commits stored (want %d), %.2fs"
+                  % (third["requests"], third["units"], third["stored"] - third["stored_before"],
+                     len(extra), third["wall"]))
+        print("peak RSS     %s MB (max ru_maxrss of the pdt sync processes; cold %s, sequential %s,"
+              " no-change %s; floor: wrapper hiwater %s MB)"
+              % (mb(peak_kb), mb(cold["maxrss_kb"]), mb(seq["maxrss_kb"]), mb(second["maxrss_kb"]),
+                 mb(max((r["wrapper_hwm_kb"] or 0) for r in results))))
+        for name, ok, detail in aims:
+            print("aim          %-40s %s  (%s)" % (name, "met" if ok else "MISSED", detail))
+        shown = "; ".join(failures[:6]) + ("; ... (%d more)" % (len(failures) - 6) if len(failures) > 6 else "")
+        print("result       %s" % ("all passes ok" if not failures else "FAILED: " + shown))
+        print("====================================================================")
+        if strict and not all(ok for _, ok, _ in aims):
+            return 1
+        return 1 if failures else 0
+    finally:
+        procs.stop_all()
+        try:
+            gh.stop()
+        except Exception as e:  # noqa: BLE001 - cleanup must go on
+            log("fake stop: %s" % e)
+        if keep:
+            log("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        print("sync.py: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("sync.py: interrupted", file=sys.stderr)
+        sys.exit(130)

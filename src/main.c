@@ -23,7 +23,9 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "sync/commits.h"
+#include "sync/jira.h"
 #include "upstream/client.h"
+#include "worker/scheduler.h"
 #include "core/banned.h"
 
 #define EXIT_USAGE 2
@@ -35,10 +37,10 @@ static const char *usage_text =
 	"\n"
 	"Commands:\n"
 	"  serve        run the HTTP API until SIGINT/SIGTERM (migrates the database first)\n"
-	"  sync [--commits] [--user ID]\n"
-	"               run one commit sync pass in the foreground (every user with\n"
-	"               repositories, or only user ID) and exit: 0 when every repository\n"
-	"               synced, 1 when one failed\n"
+	"  sync [--commits] [--jira] [--user ID]\n"
+	"               run one sync pass in the foreground and exit (both sources when\n"
+	"               neither is named; every user, or only user ID): 0 when all\n"
+	"               synced, 1 when something failed\n"
 	"  migrate      apply database schema migrations and exit\n"
 	"  version      print the version and exit\n"
 	"  help, --help show this text\n"
@@ -141,6 +143,7 @@ static int serve(config *cfg, store *st)
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
 	};
 	hc.routes = api_routes(&hc.nroutes);
+	scheduler_start(&sync, &app.worker);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
 		rc = 1;
@@ -153,12 +156,16 @@ static int serve(config *cfg, store *st)
 	pthread_t wd;
 	if (pthread_create(&wd, NULL, shutdown_watchdog, &cfg->shutdown_timeout_ns) == 0)
 		pthread_detach(wd);
-	/* Abort upstream calls first, so requests waiting on a sync end now. */
+	/* Abort upstream calls first, so a pass and requests waiting on a sync
+	 * end now; then stop the worker's loops and the HTTP server. */
 	upstream_client_cancel(sync.client);
+	scheduler_stop(app.worker);
+	app.worker = NULL;
 	http_server_quiesce(srv);
 	http_server_stop(srv);
 	log_info("shutdown complete");
 cleanup:
+	scheduler_stop(app.worker);
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);
@@ -202,7 +209,8 @@ static void tune_malloc(void)
 
 typedef struct sync_args {
 	bool commits;
-	int64_t user_id; /* 0 = every user with repositories */
+	bool jira;
+	int64_t user_id; /* 0 = every user with something to sync */
 } sync_args;
 
 static int parse_sync_args(int argc, char **argv, sync_args *a)
@@ -220,14 +228,14 @@ static int parse_sync_args(int argc, char **argv, sync_args *a)
 			}
 			a->user_id = v;
 		} else if (strcmp(argv[i], "--jira") == 0) {
-			fprintf(stderr, "pdt: --jira: Jira sync is not available in this version yet\n");
-			return EXIT_USAGE;
+			a->jira = true;
 		} else {
 			fprintf(stderr, "pdt: sync: unknown argument \"%s\" (see pdt --help)\n", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
-	a->commits = true; /* the only source so far, and the default */
+	if (!a->commits && !a->jira)
+		a->commits = a->jira = true;
 	return 0;
 }
 
@@ -260,8 +268,8 @@ static void print_report(int64_t user_id, const sync_report *r)
 	}
 }
 
-/* Runs the pass for each user; returns how many repositories failed. */
-static size_t sync_users(sync_ctx *ctx, const int64_t *ids, size_t n)
+/* Runs the commit pass for each user; returns how many things failed. */
+static size_t sync_commit_users(sync_ctx *ctx, const int64_t *ids, size_t n)
 {
 	size_t failures = 0;
 	for (size_t i = 0; i < n && !upstream_client_cancelled(ctx->client); i++) {
@@ -279,13 +287,72 @@ static size_t sync_users(sync_ctx *ctx, const int64_t *ids, size_t n)
 	return failures;
 }
 
+static size_t sync_jira_users(sync_ctx *ctx, const int64_t *ids, size_t n)
+{
+	size_t failures = 0;
+	for (size_t i = 0; i < n && !upstream_client_cancelled(ctx->client); i++) {
+		sync_report *r = NULL;
+		sync_jira_user(ctx, ids[i], &r);
+		if (!r || (r->error && r->error[0])) {
+			printf("user %lld jira: error: %s\n", (long long)ids[i],
+			       r ? r->error : "internal error");
+			failures++;
+		} else {
+			printf("user %lld jira: %lld sprints, %lld cards\n", (long long)ids[i],
+			       (long long)r->sprints, (long long)r->cards);
+		}
+		sync_report_unref(r);
+	}
+	return failures;
+}
+
+/* The users a source covers: --user ID, or everyone with something to sync. */
+static pdt_err source_users(store *st, const sync_args *a, bool jira, int64_t **ids, size_t *n)
+{
+	if (a->user_id) {
+		store_user u = {0};
+		*ids = NULL;
+		*n = 0;
+		pdt_err rc = store_user_by_id(st, a->user_id, &u);
+		/* Named explicitly: a user without Jira settings is an error for --jira,
+		 * and simply has nothing to sync when no source was named. */
+		bool skip = jira && !sync_jira_configured(&u) && !(a->jira && !a->commits);
+		store_user_release(&u);
+		if (rc || skip)
+			return rc;
+		*ids = xmalloc(sizeof **ids);
+		(*ids)[(*n)++] = a->user_id;
+		return PDT_OK;
+	}
+	return jira ? store_users_with_jira(st, ids, n) : store_users_with_repos(st, ids, n);
+}
+
+static size_t run_sources(sync_ctx *ctx, const sync_args *a)
+{
+	size_t failures = 0;
+	for (int jira = 0; jira <= 1; jira++) {
+		int64_t *ids = NULL;
+		size_t n = 0;
+		if (!(jira ? a->jira : a->commits))
+			continue;
+		pdt_err rc = source_users(ctx->st, a, jira, &ids, &n);
+		if (rc) {
+			fprintf(stderr, "pdt: %s\n", rc == PDT_ENOTFOUND ? "no such user"
+									: pdt_strerror(rc));
+			failures++;
+		} else {
+			failures += jira ? sync_jira_users(ctx, ids, n) : sync_commit_users(ctx, ids, n);
+		}
+		free(ids);
+	}
+	return failures;
+}
+
 static int cmd_sync(int argc, char **argv)
 {
 	sync_args a = {0};
 	config cfg = {0};
 	store *st = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -302,17 +369,10 @@ static int cmd_sync(int argc, char **argv)
 		rc = open_store(&cfg, cfg.sync_concurrency + 2, &st);
 	if (rc)
 		goto cleanup;
-	if (a.user_id) {
-		ids = xmalloc(sizeof *ids);
-		ids[n++] = a.user_id;
-	} else if (store_users_with_repos(st, &ids, &n)) {
-		rc = 1;
-		goto cleanup;
-	}
 	sync_ctx ctx = {.st = st, .cfg = &cfg, .client = new_client(&cfg), .locks = userlock_new()};
 	pthread_t sig;
 	bool sig_ok = pthread_create(&sig, NULL, sync_signal_thread, ctx.client) == 0;
-	rc = sync_users(&ctx, ids, n) ? 1 : 0;
+	rc = run_sources(&ctx, &a) ? 1 : 0;
 	if (sig_ok) {
 		atomic_store(&sync_done, true);
 		pthread_kill(sig, SIGTERM);
@@ -321,7 +381,6 @@ static int cmd_sync(int argc, char **argv)
 	upstream_client_free(ctx.client);
 	userlock_free(ctx.locks);
 cleanup:
-	free(ids);
 	store_close(st);
 	config_release(&cfg);
 	return rc;

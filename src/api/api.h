@@ -18,12 +18,14 @@
 #include "http/http.h"
 #include "store/store.h"
 #include "sync/commits.h"
+#include "worker/scheduler.h"
 
 typedef struct api_app {
 	const config *cfg;
 	store *st;
 	tokencache *tokens; /* verified bearer tokens (owned by main) */
 	sync_ctx *sync;     /* the sync functions' context (owned by main) */
+	scheduler *worker;  /* the background worker, NULL when disabled (owned by main) */
 } api_app;
 
 /* The route table (static storage). */
@@ -37,6 +39,10 @@ const http_route *api_routes(size_t *n);
 int api_authenticate(void *app, http_req *req, http_resp *resp);
 /* The authenticated caller's row (borrowed; lives as long as the request). */
 const store_user *api_user(const http_req *req);
+
+/* A commit as the API shows it (jansson; for small lists — the big listing
+ * writes its JSON directly). */
+json_t *api_commit_json(const store_commit *c);
 
 /* Parses a strictly positive decimal int64 (no sign, no spaces, no garbage). */
 bool api_parse_id(const char *s, int64_t *out);
@@ -55,6 +61,12 @@ void api_commits_list(void *app, http_req *req, http_resp *resp);
 void api_commits_missing(void *app, http_req *req, http_resp *resp);
 void api_commits_link(void *app, http_req *req, http_resp *resp);
 void api_sync_commits(void *app, http_req *req, http_resp *resp);
+void api_sync_jira(void *app, http_req *req, http_resp *resp);
+void api_jira_sprints(void *app, http_req *req, http_resp *resp);
+void api_jira_sprint(void *app, http_req *req, http_resp *resp);
+void api_jira_active_sprint(void *app, http_req *req, http_resp *resp);
+void api_jira_cards(void *app, http_req *req, http_resp *resp);
+void api_jira_card(void *app, http_req *req, http_resp *resp);
 void api_sync_status(void *app, http_req *req, http_resp *resp);
 void api_ops_healthz(void *app, http_req *req, http_resp *resp);
 

@@ -56,6 +56,18 @@ static void write_commit(const store_commit *c, void *ctx)
 	o->rc = rc ? rc : buf_appendc(b, '}');
 }
 
+json_t *api_commit_json(const store_commit *c)
+{
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
+			 "id", (json_int_t)c->id, "repo_id", (json_int_t)c->repo_id,
+			 "sha", http_json_str(c->sha), "message", http_json_str(c->message),
+			 "author", http_json_str(c->author),
+			 "author_email", http_json_str(c->author_email),
+			 "branch", http_json_str(c->branch), "date", http_json_time(c->date),
+			 "jira_card_key", http_json_str(c->jira_card_key),
+			 "has_link", c->has_link, "created_at", http_json_time(c->created_at));
+}
+
 /* A query value, treating "" as absent (front ends send "?repo_id=&..."). */
 static const char *query(const http_req *req, const char *name)
 {

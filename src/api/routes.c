@@ -28,7 +28,13 @@ static const http_route routes[] = {
 	{HTTP_GET, "/api/commits/missing", api_commits_missing, HTTP_AUTH, 0},
 	{HTTP_POST, "/api/commits/:sha/link", api_commits_link, HTTP_AUTH | HTTP_JSON, 64 * 1024},
 	{HTTP_POST, "/api/sync/commits", api_sync_commits, HTTP_AUTH, 0},
+	{HTTP_POST, "/api/sync/jira", api_sync_jira, HTTP_AUTH, 0},
 	{HTTP_GET, "/api/sync/status", api_sync_status, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/sprints", api_jira_sprints, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/sprints/:id", api_jira_sprint, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/active-sprint", api_jira_active_sprint, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/cards", api_jira_cards, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/cards/:key", api_jira_card, HTTP_AUTH, 0},
 };
 
 const http_route *api_routes(size_t *n)

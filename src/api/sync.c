@@ -3,6 +3,7 @@
 
 #include "http/response.h"
 #include "sync/commits.h"
+#include "sync/jira.h"
 #include "core/banned.h"
 
 static json_t *repo_result_json(const sync_repo_report *r)
@@ -36,13 +37,34 @@ void api_sync_commits(void *app, http_req *req, http_resp *resp)
 	sync_report_unref(rep);
 }
 
+void api_sync_jira(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	if (!sync_jira_configured(api_user(req))) {
+		http_resp_error(resp, 400, "jira not configured");
+		return;
+	}
+	sync_report *rep = NULL;
+	sync_jira_user(a->sync, req->user_id, &rep);
+	if (!rep) {
+		http_resp_from_err(resp, PDT_ESTORE, NULL);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:I,s:I,s:o}", "sprints", (json_int_t)rep->sprints,
+					    "cards", (json_int_t)rep->cards,
+					    "error", http_json_str(rep->error)));
+	sync_report_unref(rep);
+}
+
 static json_t *status_json(api_app *a, int64_t user_id, const char *source)
 {
 	store_sync_status st;
 	if (store_sync_status_get(a->st, user_id, source, &st))
 		return NULL;
+	/* A user who registered after start-up has no row yet: the worker knows. */
+	int64_t next = st.next_sync ? st.next_sync : scheduler_next_sync(a->worker, source);
 	json_t *j = json_pack("{s:o,s:o,s:s,s:o}", "last_sync", http_json_time(st.last_sync),
-			      "next_sync", http_json_time(st.next_sync), "status", st.status,
+			      "next_sync", http_json_time(next), "status", st.status,
 			      "last_error", st.last_error ? json_string(st.last_error) : json_null());
 	store_sync_status_release(&st);
 	return j;

@@ -56,6 +56,19 @@ typedef enum sqlite_stmt_id {
 	SQ_STATUS_GET,
 	SQ_STATUS_BEGIN,
 	SQ_STATUS_FINISH,
+	SQ_SPRINT_LIST,
+	SQ_SPRINT_GET,
+	SQ_SPRINT_ACTIVE,
+	SQ_SPRINT_UPSERT,
+	SQ_SPRINT_ISSUES_SYNCED,
+	SQ_CARD_LIST,
+	SQ_CARD_GET,
+	SQ_CARD_UPSERT,
+	SQ_STATUS_LAST_SUCCESS,
+	SQ_STATUS_SET_LAST_SUCCESS,
+	SQ_USERS_WITH_JIRA,
+	SQ_STATUS_RESET,
+	SQ_STATUS_SET_NEXT,
 	SQ__COUNT
 } sqlite_stmt_id;
 
@@ -123,6 +136,15 @@ char *sqlite_col_dup0(sqlite3_stmt *st, int col);
  * repository has its SHA; *added += 1 when it was new (sqlite_commits.c). */
 pdt_err sqlite_commit_insert(sqlite_conn *c, int64_t repo_id, const store_commit_in *in,
 			     int64_t now, size_t *added);
+
+/* Binds a Unix time, 0 as SQL NULL. Returns an SQLite code. */
+int sqlite_bind_time(sqlite3_stmt *st, int idx, int64_t t);
+/* Runs a read statement, binding as many of ?1 = user_id, ?2 = arg and
+ * ?3 = text_arg as it has, and calls row() for each row; *any (may be NULL)
+ * says whether there was one. */
+pdt_err sqlite_each_row(store *s, sqlite_stmt_id id, int64_t user_id, int64_t arg,
+			const char *text_arg, void (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+			bool *any);
 
 /* Grows *items (of `size`-byte elements) so index *n is valid; returns it
  * zeroed and increments *n. */

@@ -18,6 +18,17 @@
 
 #define REPO_COLS "id, user_id, name, owner, provider, url, is_valid, last_synced_at, created_at"
 
+#define SPRINT_COLS                                                                    \
+	"id, user_id, jira_sprint_id, board_id, name, state, start_date, end_date, "     \
+	"complete_date, issues_synced_at, created_at"
+
+#define CARD_COLS_NODETAIL                                                             \
+	"id, user_id, card_key, summary, status, assignee, issue_type, sprint_id, NULL, " \
+	"created_at"
+#define CARD_COLS                                                                      \
+	"id, user_id, card_key, summary, status, assignee, issue_type, sprint_id, "       \
+	"details_json, created_at"
+
 #define COMMIT_COLS                                                                    \
 	"c.id, c.repo_id, c.sha, c.message, c.author, c.author_email, c.branch, "     \
 	"c.date, c.jira_card_key, c.has_link, c.created_at"
@@ -109,4 +120,47 @@ const char *const sqlite_sql[SQ__COUNT] = {
 		"INSERT INTO sync_status (user_id, source, status, last_sync, last_error) "
 		"VALUES (?1, ?2, 'idle', ?3, ?4) ON CONFLICT (user_id, source) DO UPDATE SET "
 		"status = 'idle', last_sync = excluded.last_sync, last_error = excluded.last_error",
+
+	[SQ_SPRINT_LIST] = "SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 "
+			   "ORDER BY start_date IS NULL, start_date DESC, id DESC",
+	[SQ_SPRINT_GET] = "SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 AND id = ?2",
+	[SQ_SPRINT_ACTIVE] = "SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 "
+			     "AND state = 'active' ORDER BY start_date IS NULL, start_date DESC, "
+			     "id DESC LIMIT 1",
+	[SQ_SPRINT_UPSERT] =
+		"INSERT INTO sprints (user_id, jira_sprint_id, board_id, name, state, start_date, "
+		"end_date, complete_date, created_at, updated_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
+		"ON CONFLICT (user_id, jira_sprint_id) DO UPDATE SET board_id = excluded.board_id, "
+		"name = excluded.name, state = excluded.state, start_date = excluded.start_date, "
+		"end_date = excluded.end_date, complete_date = excluded.complete_date, "
+		"updated_at = excluded.updated_at",
+	[SQ_SPRINT_ISSUES_SYNCED] = "UPDATE sprints SET issues_synced_at = ?3 "
+				    "WHERE user_id = ?1 AND jira_sprint_id = ?2",
+	[SQ_CARD_LIST] = "SELECT " CARD_COLS_NODETAIL " FROM jira_cards WHERE user_id = ?1 "
+			 "AND ((?2 = 0 AND sprint_id IS NOT NULL) OR sprint_id = ?2) "
+			 "ORDER BY sprint_id, card_key",
+	[SQ_CARD_GET] = "SELECT " CARD_COLS " FROM jira_cards WHERE user_id = ?1 AND card_key = ?3",
+	[SQ_CARD_UPSERT] =
+		"INSERT INTO jira_cards (user_id, card_key, summary, status, assignee, issue_type, "
+		"jira_sprint_id, sprint_id, details_json, jira_updated_at, created_at, updated_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"(SELECT id FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?7), "
+		"?8, ?9, ?10, ?10) "
+		"ON CONFLICT (user_id, card_key) DO UPDATE SET summary = excluded.summary, "
+		"status = excluded.status, assignee = excluded.assignee, "
+		"issue_type = excluded.issue_type, jira_sprint_id = excluded.jira_sprint_id, "
+		"sprint_id = excluded.sprint_id, details_json = excluded.details_json, "
+		"jira_updated_at = excluded.jira_updated_at, updated_at = excluded.updated_at",
+	[SQ_STATUS_LAST_SUCCESS] = "SELECT last_success FROM sync_status "
+				   "WHERE user_id = ?1 AND source = ?3",
+	[SQ_STATUS_SET_LAST_SUCCESS] =
+		"INSERT INTO sync_status (user_id, source, last_success) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (user_id, source) DO UPDATE SET last_success = excluded.last_success",
+	[SQ_USERS_WITH_JIRA] = "SELECT id FROM users WHERE jira_email <> '' AND "
+			       "jira_token IS NOT NULL AND jira_workspace <> '' ORDER BY id",
+	[SQ_STATUS_RESET] = "UPDATE sync_status SET status = 'idle' WHERE status = 'syncing'",
+	[SQ_STATUS_SET_NEXT] =
+		"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
+		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync",
 };

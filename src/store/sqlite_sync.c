@@ -243,3 +243,35 @@ pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, 
 {
 	return status_write(s, SQ_STATUS_FINISH, user_id, source, now, error);
 }
+
+pdt_err store_sync_status_reset(store *s, int64_t *n)
+{
+	sqlite_conn *c = NULL;
+	*n = 0;
+	pdt_err rc = sqlite_write_begin(s, &c);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = sqlite_stmt(c, SQ_STATUS_RESET);
+	rc = st ? sqlite_step_done(c, st, "status reset") : PDT_ESTORE;
+	if (!rc)
+		*n = sqlite3_changes(c->db);
+	sqlite_stmt_done(st);
+	return sqlite_write_end(s, c, rc);
+}
+
+pdt_err store_sync_status_set_next(store *s, const char *source, int64_t t)
+{
+	sqlite_conn *c = NULL;
+	pdt_err rc = sqlite_write_begin(s, &c);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = sqlite_stmt(c, SQ_STATUS_SET_NEXT);
+	if (!st)
+		rc = PDT_ESTORE;
+	else if (sqlite_bind_text(st, 1, source) || sqlite3_bind_int64(st, 2, t))
+		rc = sqlite_fail(c, sqlite3_errcode(c->db), "next sync bind");
+	else
+		rc = sqlite_step_done(c, st, "next sync");
+	sqlite_stmt_done(st);
+	return sqlite_write_end(s, c, rc);
+}

@@ -287,6 +287,108 @@ pdt_err store_sync_status_begin(store *s, int64_t user_id, const char *source);
 pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, int64_t now,
 				 const char *error);
 
+/* Start-up after a crash: every "syncing" row becomes "idle". *n = rows changed. */
+pdt_err store_sync_status_reset(store *s, int64_t *n);
+/* next_sync = t for every user, for one source (rows created when missing). */
+pdt_err store_sync_status_set_next(store *s, const char *source, int64_t t);
+
+/* ---- Jira: sprints and cards (per user) ---- */
+
+typedef struct store_sprint {
+	int64_t id;
+	int64_t user_id;
+	int64_t jira_sprint_id;
+	int64_t board_id;
+	char *name;
+	char *state;          /* "active" | "future" | "closed" */
+	int64_t start_date;   /* 0 = none */
+	int64_t end_date;
+	int64_t complete_date;
+	int64_t issues_synced_at; /* 0 = its issues were never fetched */
+	int64_t created_at;
+} store_sprint;
+
+struct store_sprint_list {
+	store_sprint *items;
+	size_t n;
+};
+
+void store_sprint_release(store_sprint *s);
+void store_sprint_list_release(struct store_sprint_list *l);
+
+/* The user's sprints, newest start_date first (sprints without one last). */
+pdt_err store_sprint_list(store *s, int64_t user_id, struct store_sprint_list *out);
+pdt_err store_sprint_get(store *s, int64_t user_id, int64_t sprint_id, store_sprint *out);
+/* The newest active sprint by start_date; PDT_ENOTFOUND when none. */
+pdt_err store_sprint_active(store *s, int64_t user_id, store_sprint *out);
+
+typedef struct store_card {
+	int64_t id;
+	int64_t user_id;
+	char *key;
+	char *summary;
+	char *status;
+	char *assignee;     /* "" when unassigned */
+	char *issue_type;
+	int64_t sprint_id;  /* local sprints.id, 0 = none */
+	char *details_json; /* NULL when never fetched */
+	int64_t created_at;
+} store_card;
+
+struct store_card_list {
+	store_card *items;
+	size_t n;
+};
+
+void store_card_release(store_card *c);
+void store_card_list_release(struct store_card_list *l);
+
+/* Cards of one sprint (sprint_id > 0) or of every sprint of the user (0),
+ * ordered by sprint then key. details_json is not loaded (NULL) here. */
+pdt_err store_card_list(store *s, int64_t user_id, int64_t sprint_id,
+			struct store_card_list *out);
+pdt_err store_card_get(store *s, int64_t user_id, const char *key, store_card *out);
+
+/* One sprint / card as the Jira sync writes it (borrowed strings). */
+typedef struct store_sprint_in {
+	int64_t jira_sprint_id;
+	int64_t board_id;
+	const char *name;
+	const char *state;
+	int64_t start_date, end_date, complete_date;
+} store_sprint_in;
+
+typedef struct store_card_in {
+	const char *key;
+	const char *summary;
+	const char *status;
+	const char *assignee;
+	const char *issue_type;
+	const char *details_json;
+	int64_t jira_sprint_id; /* the Jira sprint it was listed in; 0 = none */
+	int64_t jira_updated_at;
+} store_card_in;
+
+typedef struct store_jira_update {
+	int64_t user_id;
+	const store_sprint_in *sprints; /* upserted by (user, jira_sprint_id) */
+	size_t nsprints;
+	const store_card_in *cards;     /* upserted by (user, key); a moved card follows its sprint */
+	size_t ncards;
+	const int64_t *issues_synced;   /* Jira sprint ids whose issues this pass fetched */
+	size_t nissues_synced;
+} store_jira_update;
+
+/* Everything of one user's Jira pass in one transaction. */
+pdt_err store_jira_apply(store *s, const store_jira_update *u, int64_t now);
+
+/* Start of the source's last fully successful pass (0 = never). */
+pdt_err store_sync_last_success(store *s, int64_t user_id, const char *source, int64_t *out);
+pdt_err store_sync_set_last_success(store *s, int64_t user_id, const char *source, int64_t t);
+
+/* Ids of users with Jira email, token and workspace set, ascending. */
+pdt_err store_users_with_jira(store *s, int64_t **ids, size_t *n);
+
 /* ---- counts (tests, metrics) ---- */
 pdt_err store_count_commits(store *s, int64_t user_id, int64_t *out);
 

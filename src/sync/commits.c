@@ -306,14 +306,9 @@ static void log_pass(int64_t user_id, const sync_report *r, int64_t ms)
 		 sync_report_failures(r), (long long)ms);
 }
 
-pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
+/* The pass under the user's lock, with status bookkeeping. */
+static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 {
-	sync_report *joined = NULL;
-	*out = NULL;
-	if (userlock_enter(ctx->locks, user_id, SOURCE, &joined) == USERLOCK_JOINED) {
-		*out = joined;
-		return joined ? PDT_OK : PDT_ESTORE;
-	}
 	int64_t t0 = timeutil_mono_ms();
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
 	pdt_err rc = sync_commits_run(ctx, user_id, out);
@@ -324,4 +319,23 @@ pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	free(err);
 	userlock_leave(ctx->locks, user_id, SOURCE, *out);
 	return rc;
+}
+
+pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
+{
+	sync_report *joined = NULL;
+	*out = NULL;
+	if (userlock_enter(ctx->locks, user_id, SOURCE, &joined) == USERLOCK_JOINED) {
+		*out = joined;
+		return joined ? PDT_OK : PDT_ESTORE;
+	}
+	return locked_pass(ctx, user_id, out);
+}
+
+pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out)
+{
+	*out = NULL;
+	if (!userlock_try_enter(ctx->locks, user_id, SOURCE))
+		return PDT_ECONFLICT;
+	return locked_pass(ctx, user_id, out);
 }

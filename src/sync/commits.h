@@ -50,7 +50,11 @@ typedef struct sync_ctx {
  */
 pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out);
 
-/* The pass without the lock or status bookkeeping (the worker and tests). */
+/* The same, but when the user's pass is already running it returns
+ * PDT_ECONFLICT at once instead of waiting (the background worker). */
+pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out);
+
+/* The pass without the lock or status bookkeeping. */
 pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, sync_report **out);
 
 #endif

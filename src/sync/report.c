@@ -31,12 +31,13 @@ void sync_report_unref(sync_report *r)
 		free(r->repos[i].error);
 	}
 	free(r->repos);
+	free(r->error);
 	free(r);
 }
 
 size_t sync_report_failures(const sync_report *r)
 {
-	size_t n = 0;
+	size_t n = r->error && r->error[0] ? 1 : 0;
 	for (size_t i = 0; i < r->n; i++)
 		n += r->repos[i].error && r->repos[i].error[0];
 	return n;

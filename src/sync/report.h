@@ -1,9 +1,10 @@
 #ifndef PDT_SYNC_REPORT_H
 #define PDT_SYNC_REPORT_H
 /*
- * report: what one commit-sync pass over one user did, repository by
- * repository — the body of POST /api/sync/commits, the lines `pdt sync`
- * prints, and what a second trigger that joined a running pass receives.
+ * report: what one sync pass over one user did — for commits repository by
+ * repository (the body of POST /api/sync/commits), for Jira the sprint and
+ * card counts (POST /api/sync/jira) — the lines `pdt sync` prints, and what a
+ * second trigger that joined a running pass receives.
  *
  * Ownership: reference-counted, because a pass's report is handed to every
  * caller that waited for that pass (userlock). sync_report_new returns one
@@ -30,14 +31,17 @@ typedef struct sync_repo_report {
 typedef struct sync_report {
 	atomic_int refs;
 	pdt_err rc;        /* PDT_OK unless the pass itself failed (store, cancel) */
-	sync_repo_report *repos;
+	sync_repo_report *repos; /* commits passes */
 	size_t n;
+	int64_t sprints;   /* Jira passes: sprints stored */
+	int64_t cards;     /* Jira passes: cards stored */
+	char *error;       /* Jira passes: "" when everything synced */
 } sync_report;
 
 sync_report *sync_report_new(size_t nrepos);
 sync_report *sync_report_ref(sync_report *r);
 void sync_report_unref(sync_report *r); /* NULL is fine */
-/* Number of repositories whose error is not "". */
+/* Number of repositories whose error is not "" (plus 1 for a Jira error). */
 size_t sync_report_failures(const sync_report *r);
 
 #endif

@@ -1,0 +1,245 @@
+/* /api/jira: sprints, the active sprint, cards and a card's detail, served
+ * from stored data; a user whose Jira data was never synced gets one
+ * synchronous pass first. */
+#include "api/api.h"
+
+#include <string.h>
+
+#include "http/response.h"
+#include "sync/jira.h"
+#include "sync/jiradetail.h"
+#include "core/banned.h"
+
+#define KEY_MAX 64
+
+/* 400 unless Jira is configured; runs the first pass when none ran yet. */
+static bool jira_ready(api_app *a, http_req *req, http_resp *resp)
+{
+	store_sync_status st;
+	if (!sync_jira_configured(api_user(req))) {
+		http_resp_error(resp, 400, "jira not configured");
+		return false;
+	}
+	if (store_sync_status_get(a->st, req->user_id, "jira", &st) == PDT_OK) {
+		bool never = st.last_sync == 0;
+		store_sync_status_release(&st);
+		if (never) {
+			sync_report *rep = NULL;
+			sync_jira_user(a->sync, req->user_id, &rep);
+			sync_report_unref(rep);
+		}
+	}
+	return true;
+}
+
+static json_t *card_json(const store_card *c)
+{
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)c->id,
+			 "user_id", (json_int_t)c->user_id, "key", http_json_str(c->key),
+			 "summary", http_json_str(c->summary), "status", http_json_str(c->status),
+			 "assignee", http_json_str(c->assignee),
+			 "sprint_id", c->sprint_id ? json_integer(c->sprint_id) : json_null(),
+			 "created_at", http_json_time(c->created_at));
+}
+
+/* The user's project filter applies to listings too. */
+static json_t *cards_json(const jiradetail_set *filter, const struct store_card_list *l,
+			  int64_t sprint_id)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		if ((!sprint_id || l->items[i].sprint_id == sprint_id) &&
+		    jiradetail_key_allowed(filter, l->items[i].key))
+			json_array_append_new(arr, card_json(&l->items[i]));
+	return arr;
+}
+
+static json_t *sprint_json(const store_sprint *s, json_t *cards)
+{
+	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id,
+			 "user_id", (json_int_t)s->user_id,
+			 "jira_sprint_id", (json_int_t)s->jira_sprint_id,
+			 "name", http_json_str(s->name), "state", http_json_str(s->state),
+			 "start_date", http_json_time(s->start_date),
+			 "end_date", http_json_time(s->end_date),
+			 "created_at", http_json_time(s->created_at), "cards", cards);
+}
+
+void api_jira_sprints(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	struct store_sprint_list sl = {0};
+	struct store_card_list cl = {0};
+	jiradetail_set filter;
+	if (!jira_ready(a, req, resp))
+		return;
+	jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
+	pdt_err rc = store_sprint_list(a->st, req->user_id, &sl);
+	if (!rc)
+		rc = store_card_list(a->st, req->user_id, 0, &cl);
+	if (rc) {
+		http_resp_from_err(resp, rc, NULL);
+		goto cleanup;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < sl.n; i++)
+		json_array_append_new(arr, sprint_json(&sl.items[i],
+						       cards_json(&filter, &cl, sl.items[i].id)));
+	http_resp_json(resp, 200, arr);
+cleanup:
+	jiradetail_set_release(&filter);
+	store_card_list_release(&cl);
+	store_sprint_list_release(&sl);
+}
+
+/* Answers the sprint (with its cards) or the store's error. */
+static void answer_sprint(api_app *a, http_req *req, pdt_err rc, const store_sprint *s,
+			  const char *not_found, http_resp *resp)
+{
+	struct store_card_list cl = {0};
+	jiradetail_set filter;
+	if (!rc)
+		rc = store_card_list(a->st, req->user_id, s->id, &cl);
+	if (rc) {
+		http_resp_from_err(resp, rc, not_found);
+		return;
+	}
+	jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
+	http_resp_json(resp, 200, sprint_json(s, cards_json(&filter, &cl, 0)));
+	jiradetail_set_release(&filter);
+	store_card_list_release(&cl);
+}
+
+void api_jira_sprint(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	store_sprint s = {0};
+	int64_t id = 0;
+	if (!jira_ready(a, req, resp))
+		return;
+	pdt_err rc = api_parse_id(http_req_param(req, 0), &id) ? PDT_OK : PDT_ENOTFOUND;
+	if (!rc)
+		rc = store_sprint_get(a->st, req->user_id, id, &s);
+	answer_sprint(a, req, rc, &s, "sprint not found", resp);
+	store_sprint_release(&s);
+}
+
+void api_jira_active_sprint(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	store_sprint s = {0};
+	if (!jira_ready(a, req, resp))
+		return;
+	pdt_err rc = store_sprint_active(a->st, req->user_id, &s);
+	answer_sprint(a, req, rc, &s, "no active sprint found", resp);
+	store_sprint_release(&s);
+}
+
+void api_jira_cards(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	store_sprint s = {0};
+	struct store_card_list cl = {0};
+	int64_t id = 0;
+	if (!jira_ready(a, req, resp))
+		return;
+	const char *q = http_req_query(req, "sprint_id");
+	pdt_err rc;
+	if (q && *q)
+		rc = api_parse_id(q, &id) ? store_sprint_get(a->st, req->user_id, id, &s)
+					  : PDT_ENOTFOUND;
+	else
+		rc = store_sprint_active(a->st, req->user_id, &s);
+	if (!rc)
+		rc = store_card_list(a->st, req->user_id, s.id, &cl);
+	if (rc) {
+		http_resp_from_err(resp, rc, q && *q ? "sprint not found" : "no active sprint found");
+	} else {
+		jiradetail_set filter;
+		jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
+		http_resp_json(resp, 200, cards_json(&filter, &cl, 0));
+		jiradetail_set_release(&filter);
+	}
+	store_card_list_release(&cl);
+	store_sprint_release(&s);
+}
+
+/* The user's commits for key (extracted key or manual link), as JSON. */
+static json_t *commits_for(api_app *a, int64_t user_id, const char *key, size_t *n)
+{
+	struct store_commit_list l = {0};
+	store_commit_filter f = {.jira_card_key = key, .has_link = -1};
+	json_t *arr = json_array();
+	if (store_commit_list(a->st, user_id, &f, &l) == PDT_OK)
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(arr, api_commit_json(&l.items[i]));
+	if (n)
+		*n = l.n;
+	store_commit_list_release(&l);
+	return arr;
+}
+
+/* Subtasks from the detail, each with its own commits. */
+static json_t *subtasks_json(api_app *a, int64_t user_id, json_t *detail)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	json_array_foreach(json_object_get(detail, "subtasks"), i, v) {
+		const char *key = json_string_value(json_object_get(v, "key"));
+		if (!key)
+			continue;
+		json_t *sub = json_deep_copy(v);
+		json_object_set_new(sub, "commits", commits_for(a, user_id, key, NULL));
+		json_array_append_new(out, sub);
+	}
+	return out;
+}
+
+static json_t *card_detail_json(api_app *a, int64_t user_id, const char *key,
+				const store_card *c, json_t *commits)
+{
+	json_t *detail = c->details_json ? json_loads(c->details_json, 0, NULL) : NULL;
+	json_t *parent = json_object_get(detail, "parent");
+	json_t *log = json_object_get(detail, "changelog");
+	json_t *chg = json_is_array(log) ? json_incref(log) : json_array();
+	parent = json_is_object(parent) ? json_incref(parent) : json_null();
+	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "key", key,
+			      "summary", http_json_str(c->summary),
+			      "status", http_json_str(c->status),
+			      "assignee", http_json_str(c->assignee),
+			      "sprint_id", c->sprint_id ? json_integer(c->sprint_id) : json_null(),
+			      "details_json", http_json_str(c->details_json),
+			      "issue_type", http_json_str(c->issue_type),
+			      "parent", parent, "subtasks", subtasks_json(a, user_id, detail),
+			      "changelog", chg,
+			      "commits", commits);
+	json_decref(detail);
+	return j;
+}
+
+void api_jira_card(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	store_card c = {0};
+	size_t ncommits = 0;
+	const char *key = http_req_param(req, 0);
+	if (!jira_ready(a, req, resp))
+		return;
+	if (strlen(key) > KEY_MAX) {
+		http_resp_error(resp, 404, "card not found");
+		return;
+	}
+	pdt_err rc = store_card_get(a->st, req->user_id, key, &c);
+	if (rc && rc != PDT_ENOTFOUND) {
+		http_resp_from_err(resp, rc, NULL);
+		return;
+	}
+	json_t *commits = commits_for(a, req->user_id, key, &ncommits);
+	if (rc == PDT_ENOTFOUND && ncommits == 0) {
+		json_decref(commits);
+		http_resp_error(resp, 404, "card not found");
+		return;
+	}
+	http_resp_json(resp, 200, card_detail_json(a, req->user_id, key, &c, commits));
+	store_card_release(&c);
+}

@@ -1,0 +1,194 @@
+#include "sync/jiradetail.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "core/banned.h"
+
+void jiradetail_set_init(jiradetail_set *s, const char *project_keys)
+{
+	memset(s, 0, sizeof *s);
+	const char *p = project_keys ? project_keys : "";
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, ", \t");
+		if (n) {
+			s->projects = xrealloc(s->projects, (s->nprojects + 1) * sizeof *s->projects);
+			char *pre = xmalloc(n + 2);
+			memcpy(pre, p, n);
+			pre[n] = '-';
+			pre[n + 1] = '\0';
+			s->projects[s->nprojects++] = pre;
+		}
+		p += n;
+	}
+}
+
+static void free_card(store_card_in *c)
+{
+	free((char *)c->key);
+	free((char *)c->summary);
+	free((char *)c->status);
+	free((char *)c->assignee);
+	free((char *)c->issue_type);
+	free((char *)c->details_json);
+	memset(c, 0, sizeof *c);
+}
+
+void jiradetail_set_release(jiradetail_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free_card(&s->cards[i]);
+		json_decref(s->details[i]);
+	}
+	for (size_t i = 0; i < s->nprojects; i++)
+		free(s->projects[i]);
+	free(s->projects);
+	free(s->cards);
+	free(s->details);
+	free(s->truncated);
+	memset(s, 0, sizeof *s);
+}
+
+void jiradetail_set_sprint(jiradetail_set *s, int64_t jira_sprint_id)
+{
+	s->cur_sprint = jira_sprint_id;
+	s->pending_from = s->n;
+}
+
+bool jiradetail_key_allowed(const jiradetail_set *s, const char *key)
+{
+	if (s->nprojects == 0)
+		return true;
+	for (size_t i = 0; i < s->nprojects; i++)
+		if (strncmp(key, s->projects[i], strlen(s->projects[i])) == 0)
+			return true;
+	return false;
+}
+
+static json_t *ref_json(const jira_ref_issue *r)
+{
+	return json_pack("{s:s,s:s,s:s,s:s}", "key", r->key ? r->key : "",
+			 "summary", r->summary ? r->summary : "", "status", r->status ? r->status : "",
+			 "type", r->type ? r->type : "");
+}
+
+static json_t *change_json(const jira_change *c)
+{
+	char ts[TIMEUTIL_RFC3339_LEN];
+	timeutil_format_rfc3339(c->created, ts);
+	json_t *items = json_array();
+	for (size_t i = 0; i < c->nitems; i++) {
+		const jira_change_item *it = &c->items[i];
+		json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "field",
+						       it->field ? it->field : "", "from_string",
+						       it->from_string ? it->from_string : "",
+						       "to_string", it->to_string ? it->to_string : ""));
+	}
+	return json_pack("{s:s,s:s,s:o}", "author", c->author ? c->author : "", "created", ts,
+			 "items", items);
+}
+
+static json_t *detail_json(const jira_issue *i)
+{
+	json_t *subs = json_array(), *log = json_array();
+	for (size_t k = 0; k < i->nsubtasks; k++)
+		json_array_append_new(subs, ref_json(&i->subtasks[k]));
+	for (size_t k = 0; k < i->nchanges; k++)
+		json_array_append_new(log, change_json(&i->changelog[k]));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "key", i->key,
+			 "summary", i->summary ? i->summary : "", "status", i->status ? i->status : "",
+			 "assignee", i->assignee ? i->assignee : "",
+			 "issue_type", i->issue_type ? i->issue_type : "",
+			 "parent", i->parent ? ref_json(i->parent) : json_null(), "subtasks", subs,
+			 "changelog", log);
+}
+
+/* The card slot for key: an existing one (emptied) or a new one. */
+static size_t slot_for(jiradetail_set *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->cards[i].key, key) != 0)
+			continue;
+		free_card(&s->cards[i]);
+		json_decref(s->details[i]);
+		s->details[i] = NULL;
+		/* Re-listed now: its detail is written with the current listing. */
+		if (i < s->pending_from) {
+			store_card_in tmp = s->cards[i];
+			memmove(&s->cards[i], &s->cards[i + 1], (s->n - i - 1) * sizeof *s->cards);
+			memmove(&s->details[i], &s->details[i + 1], (s->n - i - 1) * sizeof *s->details);
+			memmove(&s->truncated[i], &s->truncated[i + 1], s->n - i - 1);
+			s->cards[s->n - 1] = tmp;
+			s->pending_from--;
+			return s->n - 1;
+		}
+		return i;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->cards = xrealloc(s->cards, s->cap * sizeof *s->cards);
+		s->details = xrealloc(s->details, s->cap * sizeof *s->details);
+		s->truncated = xrealloc(s->truncated, s->cap);
+	}
+	memset(&s->cards[s->n], 0, sizeof *s->cards);
+	s->details[s->n] = NULL;
+	return s->n++;
+}
+
+int jiradetail_on_issue(const jira_issue *i, void *ctx)
+{
+	jiradetail_set *s = ctx;
+	if (!i->key || !i->key[0] || !jiradetail_key_allowed(s, i->key))
+		return 0;
+	size_t k = slot_for(s, i->key);
+	store_card_in *c = &s->cards[k];
+	c->key = xstrdup(i->key);
+	c->summary = xstrdup(i->summary ? i->summary : "");
+	c->status = xstrdup(i->status ? i->status : "");
+	c->assignee = xstrdup(i->assignee ? i->assignee : "");
+	c->issue_type = xstrdup(i->issue_type ? i->issue_type : "");
+	c->jira_sprint_id = s->cur_sprint;
+	c->jira_updated_at = i->updated;
+	s->details[k] = detail_json(i);
+	s->truncated[k] = i->changelog_truncated;
+	return 0;
+}
+
+static int on_change(const jira_change *c, void *ctx)
+{
+	json_array_append_new(ctx, change_json(c));
+	return 0;
+}
+
+static pdt_err full_changelog(jiradetail_set *s, size_t k, upstream_client *c,
+			      const jira_ref *ref, provider_result *res)
+{
+	json_t *log = json_array();
+	pdt_err rc = jira_issue_changelog(c, ref, s->cards[k].key, on_change, log, res);
+	if (rc == PDT_OK)
+		json_object_set(s->details[k], "changelog", log);
+	json_decref(log);
+	return rc;
+}
+
+pdt_err jiradetail_fetch_truncated(jiradetail_set *s, upstream_client *c, const jira_ref *ref,
+				   provider_result *res)
+{
+	pdt_err rc = PDT_OK;
+	for (size_t k = s->pending_from; k < s->n && !rc; k++)
+		if (s->truncated[k])
+			rc = full_changelog(s, k, c, ref, res);
+	for (size_t k = s->pending_from; k < s->n; k++) {
+		if (!s->details[k] || s->cards[k].details_json)
+			continue;
+		s->cards[k].details_json = json_dumps(s->details[k], JSON_COMPACT);
+		json_decref(s->details[k]);
+		s->details[k] = NULL;
+	}
+	s->pending_from = s->n;
+	return rc;
+}

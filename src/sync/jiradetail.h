@@ -1,0 +1,50 @@
+#ifndef PDT_SYNC_JIRADETAIL_H
+#define PDT_SYNC_JIRADETAIL_H
+/*
+ * jiradetail: turns the issues of a Jira pass into the cards pdt stores,
+ * with details_json in the Go original's fixed shape (CONTRACT §4):
+ *   {"key","summary","status","assignee","issue_type",
+ *    "parent":{"key","summary","status","type"}|null,
+ *    "subtasks":[{"key","summary","status","type"}],
+ *    "changelog":[{"author","created","items":[{"field","from_string","to_string"}]}]}
+ * (changelog oldest first, created as RFC 3339 UTC). Cards outside the
+ * user's jira_project_keys are dropped; an issue listed twice (a carried-over
+ * card) keeps its last listing; an issue whose embedded changelog was
+ * truncated gets its whole history fetched before its detail is written.
+ *
+ * Ownership: the set owns every card string and frees them in
+ * jiradetail_set_release. `cards` is laid out as store_card_in for
+ * store_jira_apply.
+ */
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "upstream/jira.h"
+
+typedef struct jiradetail_set {
+	store_card_in *cards; /* owned strings */
+	json_t **details;     /* per card until its details_json is written */
+	unsigned char *truncated;
+	size_t n, cap;
+	char **projects;      /* "PROJ-" prefixes; none = keep all */
+	size_t nprojects;
+	int64_t cur_sprint;
+	size_t pending_from;  /* first card of the current listing */
+} jiradetail_set;
+
+void jiradetail_set_init(jiradetail_set *s, const char *project_keys);
+void jiradetail_set_release(jiradetail_set *s);
+/* The Jira sprint the following issues are listed in. */
+void jiradetail_set_sprint(jiradetail_set *s, int64_t jira_sprint_id);
+/* jira_issue_cb: adds or replaces the issue's card. ctx is the set. */
+int jiradetail_on_issue(const jira_issue *i, void *ctx);
+/* Fetches full changelogs for the current listing's truncated issues, then
+ * writes their details_json. */
+pdt_err jiradetail_fetch_truncated(jiradetail_set *s, upstream_client *c, const jira_ref *ref,
+				   provider_result *res);
+/* true when key is kept by the project filter. */
+bool jiradetail_key_allowed(const jiradetail_set *s, const char *key);
+
+#endif

@@ -1,0 +1,135 @@
+#ifndef PDT_UPSTREAM_JIRA_H
+#define PDT_UPSTREAM_JIRA_H
+/*
+ * jira: the Jira Cloud agile and platform REST APIs, turned into plain
+ * structs for the Jira sync (UPSTREAM.md "Jira Cloud").
+ *
+ * Every list is followed to its end with startAt / maxResults / isLast /
+ * total (Jira caps maxResults at 50 whatever is asked): the agile lists
+ * (boards, sprints, sprint issues) by isLast when present, else by
+ * startAt + len(values|issues) >= total, else by an empty page; the
+ * changelog pages the same way. A page bound (JIRA_MAX_PAGES) stops a
+ * misbehaving server. Calls go through upstream_do with Basic auth
+ * (email:token) and the caller's rate-limit key; Jira's 429 + Retry-After is
+ * the client's business.
+ *
+ * Issue listings ask for exactly the fields the detail needs
+ * (summary,status,assignee,issuetype,parent,subtasks,updated) with
+ * expand=changelog, so one page brings up to 50 issues with their recent
+ * history: no request per issue. Jira embeds at most 100 changelog entries;
+ * jira_issue.changelog_truncated says when the full history must be fetched
+ * with jira_issue_changelog().
+ *
+ * Errors as provider.h: PDT_EUPSTREAM with res->status and res->err ("Client
+ * must be authenticated to access this resource." etc.) for a non-2xx final
+ * status — a kanban board answers sprints with 400, which the caller skips;
+ * PDT_EINVAL for a body that is not the expected JSON; else upstream_do's
+ * code. Timestamps ("2026-02-18T14:30:00.000+0100") become UTC Unix seconds.
+ *
+ * Ownership: callbacks receive structs borrowed for the call only.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "upstream/client.h"
+#include "upstream/provider.h"
+
+#define JIRA_MAX_PAGES 10000
+
+typedef struct jira_ref {
+	const char *base;  /* "https://team.atlassian.net" (see jira_base_url) */
+	const char *email;
+	const char *token;
+	const char *ratelimit_key;
+} jira_ref;
+
+/* Base URL from a user's jira_workspace: a bare host "team.atlassian.net"
+ * becomes "https://team.atlassian.net"; a value with a scheme is used as it
+ * is (trailing "/" dropped). NULL for an empty or unusable value. Caller frees. */
+char *jira_base_url(const char *workspace);
+
+typedef struct jira_board {
+	int64_t id;
+	const char *name;
+	const char *type; /* "scrum" | "kanban" | ... */
+} jira_board;
+
+typedef struct jira_sprint {
+	int64_t id;
+	int64_t board_id;   /* originBoardId, or the board listed */
+	const char *name;
+	const char *state;  /* "active" | "future" | "closed" */
+	int64_t start_date; /* 0 when absent (future sprints) */
+	int64_t end_date;
+	int64_t complete_date;
+} jira_sprint;
+
+typedef struct jira_ref_issue {
+	const char *key;
+	const char *summary;
+	const char *status;
+	const char *type;
+} jira_ref_issue;
+
+typedef struct jira_change_item {
+	const char *field;
+	const char *from_string; /* "" when null */
+	const char *to_string;
+} jira_change_item;
+
+typedef struct jira_change {
+	const char *author;  /* displayName, "" when absent */
+	int64_t created;
+	const jira_change_item *items;
+	size_t nitems;
+} jira_change;
+
+typedef struct jira_issue {
+	const char *key;
+	const char *summary;
+	const char *status;
+	const char *assignee;   /* displayName, "" when unassigned */
+	const char *issue_type;
+	int64_t updated;
+	const char *updated_raw; /* the text Jira sent, with its offset (for JQL) */
+	const jira_ref_issue *parent; /* NULL when none */
+	const jira_ref_issue *subtasks;
+	size_t nsubtasks;
+	const jira_change *changelog; /* as embedded, oldest first */
+	size_t nchanges;
+	bool changelog_truncated; /* the embedded changelog's total > what came */
+} jira_issue;
+
+/* Return non-zero from a callback to stop the listing early (PDT_OK). */
+typedef int (*jira_board_cb)(const jira_board *b, void *ctx);
+typedef int (*jira_sprint_cb)(const jira_sprint *s, void *ctx);
+typedef int (*jira_issue_cb)(const jira_issue *i, void *ctx);
+typedef int (*jira_change_cb)(const jira_change *c, void *ctx);
+
+/* GET /rest/agile/1.0/board */
+pdt_err jira_boards(upstream_client *c, const jira_ref *ref, jira_board_cb cb, void *ctx,
+		    provider_result *res);
+/* GET /rest/agile/1.0/board/{id}/sprint?state=active,future,closed */
+pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id,
+		     jira_sprint_cb cb, void *ctx, provider_result *res);
+/* GET /rest/agile/1.0/sprint/{id}/issue?fields=...&expand=changelog[&jql=...] */
+pdt_err jira_sprint_issues(upstream_client *c, const jira_ref *ref, int64_t sprint_id,
+			   const char *jql, jira_issue_cb cb, void *ctx, provider_result *res);
+/* GET /rest/api/3/issue/{key}/changelog (all pages, oldest first) */
+pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char *key,
+			     jira_change_cb cb, void *ctx, provider_result *res);
+
+/* Parsers for tests and fuzz targets: one page body each. *is_last / *next
+ * say where the listing goes on (next = startAt of the following page). */
+pdt_err jira_parse_boards(const char *body, size_t len, jira_board_cb cb, void *ctx,
+			  bool *is_last, int64_t *next);
+pdt_err jira_parse_sprints(const char *body, size_t len, int64_t board_id, jira_sprint_cb cb,
+			   void *ctx, bool *is_last, int64_t *next);
+pdt_err jira_parse_issues(const char *body, size_t len, jira_issue_cb cb, void *ctx,
+			  bool *is_last, int64_t *next);
+pdt_err jira_parse_changelog(const char *body, size_t len, jira_change_cb cb, void *ctx,
+			     bool *is_last, int64_t *next);
+
+#endif

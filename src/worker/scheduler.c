@@ -1,0 +1,268 @@
+#include "worker/scheduler.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "sync/jira.h"
+#include "core/banned.h"
+
+typedef struct loop {
+	struct scheduler *s;
+	const char *source;
+	int64_t interval_ms;
+	pthread_t thread;
+	bool started;
+	bool wake;
+	atomic_llong next_wall; /* when the next pass is due, Unix seconds */
+} loop;
+
+struct scheduler {
+	sync_ctx *ctx;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* CLOCK_MONOTONIC */
+	bool stop;
+	loop loops[2];
+};
+
+/* What one pass over every user added up to (for its log line). */
+typedef struct pass_totals {
+	atomic_size_t next;
+	const int64_t *ids;
+	size_t n;
+	loop *l;
+	atomic_llong repos, added, cards, errors, skipped;
+} pass_totals;
+
+static bool is_jira(const loop *l)
+{
+	return strcmp(l->source, "jira") == 0;
+}
+
+static void sync_one(pass_totals *t, int64_t user_id)
+{
+	sync_ctx *ctx = t->l->s->ctx;
+	sync_report *r = NULL;
+	pdt_err rc = is_jira(t->l) ? sync_jira_user_try(ctx, user_id, &r)
+				   : sync_commits_user_try(ctx, user_id, &r);
+	if (rc == PDT_ECONFLICT) {
+		atomic_fetch_add(&t->skipped, 1); /* a manual sync of this user is running */
+		return;
+	}
+	if (r) {
+		atomic_fetch_add(&t->repos, (long long)r->n);
+		atomic_fetch_add(&t->cards, r->cards);
+		for (size_t i = 0; i < r->n; i++)
+			atomic_fetch_add(&t->added, r->repos[i].new_commits);
+		atomic_fetch_add(&t->errors, (long long)sync_report_failures(r));
+	} else {
+		atomic_fetch_add(&t->errors, 1);
+	}
+	sync_report_unref(r);
+}
+
+static void *user_worker(void *arg)
+{
+	pass_totals *t = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&t->next, 1);
+		if (i >= t->n || upstream_client_cancelled(t->l->s->ctx->client))
+			break;
+		sync_one(t, t->ids[i]);
+	}
+	return NULL;
+}
+
+static void log_pass(const loop *l, const pass_totals *t, const upstream_stats *before,
+		     const upstream_stats *after, int64_t ms)
+{
+	log_info("worker pass source=%s users=%zu skipped_users=%lld repos=%lld new_commits=%lld "
+		 "cards=%lld requests=%lld not_modified=%lld retries=%lld ratelimit_waits=%lld "
+		 "errors=%lld dur_ms=%lld", l->source, t->n, (long long)t->skipped,
+		 (long long)t->repos, (long long)t->added, (long long)t->cards,
+		 after->requests - before->requests, after->not_modified - before->not_modified,
+		 after->retries - before->retries, after->ratelimit_waits - before->ratelimit_waits,
+		 (long long)t->errors, (long long)ms);
+}
+
+static void snapshot(upstream_client *c, upstream_stats *out)
+{
+	upstream_stats *s = upstream_client_stats(c);
+	atomic_init(&out->requests, atomic_load(&s->requests));
+	atomic_init(&out->not_modified, atomic_load(&s->not_modified));
+	atomic_init(&out->retries, atomic_load(&s->retries));
+	atomic_init(&out->ratelimit_waits, atomic_load(&s->ratelimit_waits));
+	atomic_init(&out->errors, atomic_load(&s->errors));
+}
+
+/* One pass: every user with something to sync, a few at a time. */
+static void run_pass(loop *l)
+{
+	sync_ctx *ctx = l->s->ctx;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	upstream_stats before, after;
+	int64_t t0 = timeutil_mono_ms();
+	pdt_err rc = is_jira(l) ? store_users_with_jira(ctx->st, &ids, &n)
+				: store_users_with_repos(ctx->st, &ids, &n);
+	if (rc) {
+		log_error("worker pass source=%s cannot list users: %s", l->source, pdt_strerror(rc));
+		return;
+	}
+	snapshot(ctx->client, &before);
+	pass_totals t = {.ids = ids, .n = n, .l = l};
+	pthread_t th[WORKER_USER_CONCURRENCY];
+	size_t started = 0;
+	for (; started < WORKER_USER_CONCURRENCY && started < n; started++)
+		if (pthread_create(&th[started], NULL, user_worker, &t) != 0)
+			break;
+	if (started == 0)
+		user_worker(&t);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	snapshot(ctx->client, &after);
+	log_pass(l, &t, &before, &after, timeutil_mono_ms() - t0);
+	free(ids);
+}
+
+static void deadline(int64_t mono_ms, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(mono_ms / 1000);
+	ts->tv_nsec = (long)(mono_ms % 1000) * 1000000L;
+}
+
+/* Sleeps until due (monotonic ms), a wake-up or stop. false on stop. */
+static bool wait_until(loop *l, int64_t due)
+{
+	scheduler *s = l->s;
+	bool go = true;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !l->wake && timeutil_mono_ms() < due) {
+		struct timespec ts;
+		deadline(due, &ts);
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+	}
+	go = !s->stop;
+	l->wake = false;
+	pthread_mutex_unlock(&s->mu);
+	return go;
+}
+
+static void record_next(loop *l, int64_t due)
+{
+	int64_t wall = timeutil_now() + (due - timeutil_mono_ms() + 999) / 1000;
+	atomic_store(&l->next_wall, wall);
+	store_sync_status_set_next(l->s->ctx->st, l->source, wall);
+}
+
+static void *loop_main(void *arg)
+{
+	loop *l = arg;
+	int64_t due = timeutil_mono_ms(); /* the first pass runs at start-up */
+	while (wait_until(l, due)) {
+		int64_t start = timeutil_mono_ms();
+		record_next(l, start + l->interval_ms);
+		run_pass(l);
+		int64_t end = timeutil_mono_ms();
+		due = start + l->interval_ms;
+		long skipped = 0;
+		for (; due <= end; due += l->interval_ms)
+			skipped++;
+		if (skipped)
+			log_warn("worker source=%s tick skipped count=%ld reason=\"previous pass "
+				 "still running\"", l->source, skipped);
+		record_next(l, due);
+	}
+	return NULL;
+}
+
+static void start_loop(scheduler *s, int i, const char *source, int64_t interval_ns)
+{
+	loop *l = &s->loops[i];
+	l->s = s;
+	l->source = source;
+	l->interval_ms = interval_ns / TIMEUTIL_NS_PER_MS;
+	if (l->interval_ms < 1)
+		l->interval_ms = 1;
+	/* next_sync is known from start-up on: the first pass starts now, so the
+	 * next one is an interval away. */
+	int64_t next = timeutil_now() + (l->interval_ms + 999) / 1000;
+	atomic_init(&l->next_wall, next);
+	store_sync_status_set_next(s->ctx->st, source, next);
+	l->started = pthread_create(&l->thread, NULL, loop_main, l) == 0;
+	if (!l->started)
+		log_error("worker source=%s cannot start its thread", source);
+}
+
+pdt_err scheduler_start(sync_ctx *ctx, scheduler **out)
+{
+	int64_t reset = 0;
+	*out = NULL;
+	/* Whatever a crash left "syncing" is not running any more. */
+	if (store_sync_status_reset(ctx->st, &reset) == PDT_OK && reset)
+		log_warn("worker reset_stale_syncing=%lld", (long long)reset);
+	if (!ctx->cfg->sync_enabled) {
+		log_info("worker disabled (SYNC_ENABLED=false)");
+		return PDT_OK;
+	}
+	scheduler *s = xcalloc(1, sizeof *s);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&s->mu, NULL);
+	s->ctx = ctx;
+	start_loop(s, 0, "commits", ctx->cfg->sync_interval_commits_ns);
+	start_loop(s, 1, "jira", ctx->cfg->sync_interval_jira_ns);
+	log_info("worker started commits_interval_ms=%lld jira_interval_ms=%lld",
+		 (long long)s->loops[0].interval_ms, (long long)s->loops[1].interval_ms);
+	*out = s;
+	return PDT_OK;
+}
+
+void scheduler_wake(scheduler *s, const char *source)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < 2; i++)
+		if (strcmp(s->loops[i].source, source) == 0)
+			s->loops[i].wake = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int64_t scheduler_next_sync(scheduler *s, const char *source)
+{
+	if (!s)
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (strcmp(s->loops[i].source, source) == 0)
+			return atomic_load(&s->loops[i].next_wall);
+	return 0;
+}
+
+void scheduler_stop(scheduler *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	upstream_client_cancel(s->ctx->client);
+	for (int i = 0; i < 2; i++)
+		if (s->loops[i].started)
+			pthread_join(s->loops[i].thread, NULL);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	log_info("worker stopped");
+}

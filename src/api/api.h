@@ -69,5 +69,6 @@ void api_jira_cards(void *app, http_req *req, http_resp *resp);
 void api_jira_card(void *app, http_req *req, http_resp *resp);
 void api_sync_status(void *app, http_req *req, http_resp *resp);
 void api_ops_healthz(void *app, http_req *req, http_resp *resp);
+void api_ops_metrics(void *app, http_req *req, http_resp *resp);
 
 #endif

@@ -15,6 +15,8 @@
 /* The whole HTTP API at a glance. Checked centrally before any handler runs. */
 static const http_route routes[] = {
 	{HTTP_GET, "/healthz", api_ops_healthz, 0, 0},
+	/* Like every route but /healthz and the auth routes, it takes a bearer token. */
+	{HTTP_GET, "/metrics", api_ops_metrics, HTTP_AUTH, 0},
 	{HTTP_POST, "/api/auth/register", api_auth_register, HTTP_JSON, 64 * 1024},
 	{HTTP_POST, "/api/auth/login", api_auth_login, HTTP_JSON, 64 * 1024},
 	{HTTP_GET, "/api/user/profile", api_profile_get, HTTP_AUTH, 0},

@@ -54,6 +54,7 @@ typedef struct http_resp {
 	int status;
 	char *body; /* malloc'd, handed to libmicrohttpd which frees it */
 	size_t len;
+	const char *content_type; /* static string; NULL = application/json */
 	bool queued;
 } http_resp;
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "http/cors.h"
 #include "http/jsonbind.h"
@@ -104,12 +105,17 @@ static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
 	if (!r)
 		return MHD_NO;
 	if (resp->len || resp->status != 204)
-		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "Content-Type",
+					resp->content_type ? resp->content_type : "application/json");
 	add_cors_headers(s, req, r);
 	enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	resp->queued = true;
 	long long us = (long long)(mono_us() - req->start_us);
+	char status[8];
+	snprintf(status, sizeof status, "%d", resp->status);
+	metrics_inc("pdt_http_requests_total", "route", req->route ? req->route->pattern : "unmatched",
+		    "status", status);
 	log_info("http method=%s route=%s status=%d dur_us=%lld",
 		 req->method == HTTP_OTHER ? "OTHER" : req->method_str,
 		 req->route ? req->route->pattern : "-", resp->status, us);

@@ -69,6 +69,7 @@ typedef enum sqlite_stmt_id {
 	SQ_USERS_WITH_JIRA,
 	SQ_STATUS_RESET,
 	SQ_STATUS_SET_NEXT,
+	SQ_COUNT_ALL,
 	SQ__COUNT
 } sqlite_stmt_id;
 

@@ -335,3 +335,23 @@ pdt_err store_users_with_jira(store *s, int64_t **ids, size_t *n)
 	}
 	return rc;
 }
+
+typedef struct two_counts {
+	int64_t a, b;
+} two_counts;
+
+static void read_two(sqlite3_stmt *st, void *ctx)
+{
+	two_counts *t = ctx;
+	t->a = sqlite3_column_int64(st, 0);
+	t->b = sqlite3_column_int64(st, 1);
+}
+
+pdt_err store_count_all(store *s, int64_t *commits, int64_t *cards)
+{
+	two_counts t = {0, 0};
+	pdt_err rc = sqlite_each_row(s, SQ_COUNT_ALL, 0, 0, NULL, read_two, &t, NULL);
+	*commits = t.a;
+	*cards = t.b;
+	return rc;
+}

@@ -391,5 +391,7 @@ pdt_err store_users_with_jira(store *s, int64_t **ids, size_t *n);
 
 /* ---- counts (tests, metrics) ---- */
 pdt_err store_count_commits(store *s, int64_t user_id, int64_t *out);
+/* Every user's stored commits and cards (for /metrics). */
+pdt_err store_count_all(store *s, int64_t *commits, int64_t *cards);
 
 #endif

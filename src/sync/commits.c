@@ -10,6 +10,7 @@
 
 #include "auth/secretbox.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "core/repourl.h"
 #include "core/timeutil.h"
@@ -313,6 +314,9 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
 	pdt_err rc = sync_commits_run(ctx, user_id, out);
 	char *err = rc ? xstrdup(pdt_strerror(rc)) : summarise_errors(*out);
+	metrics_inc("pdt_sync_runs_total", "source", SOURCE, NULL, NULL);
+	if (err)
+		metrics_inc("pdt_sync_failures_total", "source", SOURCE, NULL, NULL);
 	store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(), err);
 	if (*out)
 		log_pass(user_id, *out, timeutil_mono_ms() - t0);

@@ -9,6 +9,7 @@
 
 #include "auth/secretbox.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "sync/jiradetail.h"
@@ -275,6 +276,9 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	rep->rc = run_pass(ctx, user_id, rep);
 	store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(),
 				 rep->error[0] ? rep->error : NULL);
+	metrics_inc("pdt_sync_runs_total", "source", SOURCE, NULL, NULL);
+	if (rep->error[0])
+		metrics_inc("pdt_sync_failures_total", "source", SOURCE, NULL, NULL);
 	log_info("sync source=jira user_id=%lld sprints=%lld cards=%lld error=\"%s\" dur_ms=%lld",
 		 (long long)user_id, (long long)rep->sprints, (long long)rep->cards, rep->error,
 		 (long long)(timeutil_mono_ms() - t0));

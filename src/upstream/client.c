@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "upstream/ratelimit.h"
@@ -588,6 +589,35 @@ static void describe(upstream_resp *resp, const xfer *x, const outcome *o)
 		snprintf(resp->error, sizeof resp->error, "HTTP %ld", x->status);
 }
 
+/* The provider a request is for: its rate-limit key's prefix ("github:..."). */
+static void provider_of(const upstream_req *req, char *out, size_t n)
+{
+	const char *k = req->ratelimit_key ? req->ratelimit_key : "";
+	size_t len = strcspn(k, ":");
+	if (len == 0 || len >= n)
+		snprintf(out, n, "other");
+	else
+		snprintf(out, n, "%.*s", (int)len, k);
+}
+
+static void count_attempt(const upstream_req *req, long status)
+{
+	char provider[16], st[16];
+	provider_of(req, provider, sizeof provider);
+	if (status)
+		snprintf(st, sizeof st, "%ld", status);
+	else
+		snprintf(st, sizeof st, "error");
+	metrics_inc("pdt_upstream_requests_total", "provider", provider, "status", st);
+}
+
+static void count_wait(const upstream_req *req)
+{
+	char provider[16];
+	provider_of(req, provider, sizeof provider);
+	metrics_inc("pdt_upstream_ratelimit_waits_total", "provider", provider, NULL, NULL);
+}
+
 /*
  * Sends one attempt and records what came back in resp, the stats and the
  * rate-limit table. *wait_hint gets the wait the response asked for (-1: none).
@@ -607,6 +637,7 @@ static outcome attempt(upstream_client *c, const upstream_req *req, upstream_res
 	atomic_fetch_add(&c->stats.requests, 1);
 	resp->attempts++;
 	xfer_run(c, &x);
+	count_attempt(req, x.status);
 	ratelimit_record(c->rl, req->ratelimit_key, x.hdr.rl_remaining, x.hdr.rl_reset);
 	if (x.status == 304)
 		atomic_fetch_add(&c->stats.not_modified, 1);
@@ -673,6 +704,7 @@ static pdt_err gate(upstream_client *c, const upstream_req *req, upstream_resp *
 			return PDT_ERATELIMIT;
 		}
 		atomic_fetch_add(&c->stats.ratelimit_waits, 1);
+		count_wait(req);
 		char u[LOG_URL_MAX];
 		url_for_log(req->url, u, sizeof u);
 		log_debug("upstream msg=\"rate limit spent, waiting\" url=%s wait_ms=%lld", u,
@@ -724,8 +756,10 @@ static pdt_err retry_loop(upstream_client *c, const upstream_req *req, upstream_
 		log_warn("upstream msg=retry url=%s status=%ld attempt=%d wait_ms=%lld error=\"%s\"", u,
 			 resp->status, resp->attempts, (long long)wait, resp->error);
 		atomic_fetch_add(&c->stats.retries, 1);
-		if (o.ratelimited)
+		if (o.ratelimited) {
 			atomic_fetch_add(&c->stats.ratelimit_waits, 1);
+			count_wait(req);
+		}
 		if (sleep_ms(c, wait) != PDT_OK)
 			return fail_cancelled(resp);
 	}

@@ -5,6 +5,7 @@ intervals of a few seconds; data must appear without any manual trigger.
 """
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -98,6 +99,17 @@ class WorkerLoopTest(WorkerCase):
         time.sleep(4.5)
         self.assertEqual(len(self.stored(srv, token, repo["id"])), len(truth))
         self.assertIn("worker pass source=commits", srv.log_text())
+        # /metrics counts the passes, the upstream requests and what is stored.
+        self.assertStatus(srv.request("GET", "/metrics"), 401)
+        r = srv.request("GET", "/metrics", token=token)
+        self.assertStatus(r, 200)
+        self.assertTrue(r.headers["content-type"].startswith("text/plain"))
+        text = r.body.decode() if isinstance(r.body, bytes) else str(r.body)
+        runs = re.search(r'^pdt_sync_runs_total\{source="commits"\} (\d+)$', text, re.M)
+        self.assertTrue(runs and int(runs.group(1)) >= 2, text)
+        self.assertRegex(text, r'(?m)^pdt_upstream_requests_total\{provider="github",status="(200|304)"\} \d+$')
+        self.assertRegex(text, r'(?m)^pdt_http_requests_total\{route="/api/sync/status",status="200"\} \d+$')
+        self.assertIn("pdt_commits_stored %d\n" % len(truth), text)
 
     def test_next_sync_known_at_startup_and_syncing_visible(self):
         self.gh.set_faults(latency_ms=300)

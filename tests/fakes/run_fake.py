@@ -1,7 +1,8 @@
 """Runs one fake upstream as a process.
 
-    cd tests && python3 -m fakes.run_fake github|gitlab [--port 0] [--seed-file data.json]
+    cd tests && python3 -m fakes.run_fake github|gitlab|jira [--port 0] [--seed-file data.json]
                                                       [--seed N] [--prefix /api/v3]
+                                                      [--time-zone +01:00]
 
 Binds 127.0.0.1 only, applies the seed file (the /_admin/state JSON format,
 README.md), prints "READY <port>" on stdout (flushed), then serves until SIGTERM
@@ -19,21 +20,25 @@ if __package__ in (None, ""):        # `python3 tests/fakes/run_fake.py` also wo
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "fakes"            # noqa: A001
 
-from fakes import FakeGitHub, FakeGitLab  # noqa: E402
+from fakes import FakeGitHub, FakeGitLab, FakeJira  # noqa: E402
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m fakes.run_fake",
-                                 description="Run a fake GitHub/GitLab on 127.0.0.1.")
-    ap.add_argument("kind", choices=["github", "gitlab"])
+                                 description="Run a fake GitHub/GitLab/Jira on 127.0.0.1.")
+    ap.add_argument("kind", choices=["github", "gitlab", "jira"])
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = any free)")
     ap.add_argument("--seed-file", help="JSON document applied like POST /_admin/state")
     ap.add_argument("--seed", type=int, default=0, help="seed of the fault random generator")
     ap.add_argument("--prefix", default="", help="GitHub only: API path prefix, e.g. /api/v3")
+    ap.add_argument("--time-zone", default="+01:00",
+                    help="Jira only: default user time zone (+01:00, UTC, Europe/Berlin)")
     args = ap.parse_args(argv)
 
     if args.kind == "github":
         fake = FakeGitHub(seed=args.seed, port=args.port, prefix=args.prefix)
+    elif args.kind == "jira":
+        fake = FakeJira(seed=args.seed, port=args.port, time_zone=args.time_zone)
     else:
         fake = FakeGitLab(seed=args.seed, port=args.port)
 

@@ -159,13 +159,12 @@ static int serve(config *cfg, store *st)
 	/* Abort upstream calls first, so a pass and requests waiting on a sync
 	 * end now; then stop the worker's loops and the HTTP server. */
 	upstream_client_cancel(sync.client);
-	scheduler_stop(app.worker);
-	app.worker = NULL;
 	http_server_quiesce(srv);
+	scheduler_stop(app.worker);
 	http_server_stop(srv);
 	log_info("shutdown complete");
 cleanup:
-	scheduler_stop(app.worker);
+	scheduler_free(app.worker);
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);

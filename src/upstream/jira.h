@@ -9,9 +9,10 @@
  * (boards, sprints, sprint issues) by isLast when present, else by
  * startAt + len(values|issues) >= total, else by an empty page; the
  * changelog pages the same way. A page bound (JIRA_MAX_PAGES) stops a
- * misbehaving server. Calls go through upstream_do with Basic auth
- * (email:token) and the caller's rate-limit key; Jira's 429 + Retry-After is
- * the client's business.
+ * misbehaving server (PDT_EUPSTREAM), and a page whose startAt would not
+ * advance ends the listing. Calls go through upstream_do with Basic auth
+ * (email:token), "Accept: application/json" and the caller's rate-limit
+ * key; Jira's 429 + Retry-After is the client's business.
  *
  * Issue listings ask for exactly the fields the detail needs
  * (summary,status,assignee,issuetype,parent,subtasks,updated) with
@@ -24,7 +25,19 @@
  * must be authenticated to access this resource." etc.) for a non-2xx final
  * status — a kanban board answers sprints with 400, which the caller skips;
  * PDT_EINVAL for a body that is not the expected JSON; else upstream_do's
- * code. Timestamps ("2026-02-18T14:30:00.000+0100") become UTC Unix seconds.
+ * code. Jira's message is the first of errorMessages, else the first value
+ * of errors, else "message"; an HTML body (a 401 may send one) gives "HTTP
+ * 401: ...". res->err never shows the email or the token (a message naming
+ * either is withheld). PDT_EINVAL without a request for an unusable ref: a
+ * base that is not http(s)://..., a missing email or token, an email with ':'
+ * or a line break. res may be NULL. Timestamps
+ * ("2026-02-18T14:30:00.000+0100") become UTC Unix seconds.
+ *
+ * Pages are checked whole before any callback runs, so a malformed page
+ * reports nothing: board and sprint ids must be positive integers, issue
+ * keys (and parent / subtask keys) 1..255 printable bytes without spaces, a
+ * history's "created" a timestamp, and every field read must have its JSON
+ * type; absent or null text reads as "", absent dates as 0.
  *
  * Ownership: callbacks receive structs borrowed for the call only.
  */
@@ -47,7 +60,10 @@ typedef struct jira_ref {
 
 /* Base URL from a user's jira_workspace: a bare host "team.atlassian.net"
  * becomes "https://team.atlassian.net"; a value with a scheme is used as it
- * is (trailing "/" dropped). NULL for an empty or unusable value. Caller frees. */
+ * is (outer white space and trailing "/" dropped, the scheme lower-cased).
+ * NULL for an empty or unusable value: inner spaces, control or non-ASCII
+ * bytes, a scheme other than http/https, user info, a query or fragment, no
+ * host, a bad port. Caller frees. */
 char *jira_base_url(const char *workspace);
 
 typedef struct jira_board {
@@ -114,15 +130,19 @@ pdt_err jira_boards(upstream_client *c, const jira_ref *ref, jira_board_cb cb, v
 /* GET /rest/agile/1.0/board/{id}/sprint?state=active,future,closed */
 pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id,
 		     jira_sprint_cb cb, void *ctx, provider_result *res);
-/* GET /rest/agile/1.0/sprint/{id}/issue?fields=...&expand=changelog[&jql=...] */
+/* GET /rest/agile/1.0/sprint/{id}/issue?fields=...&expand=changelog[&jql=...]
+ * jql (NULL or "" for none) is sent percent-encoded. */
 pdt_err jira_sprint_issues(upstream_client *c, const jira_ref *ref, int64_t sprint_id,
 			   const char *jql, jira_issue_cb cb, void *ctx, provider_result *res);
 /* GET /rest/api/3/issue/{key}/changelog (all pages, oldest first) */
 pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char *key,
 			     jira_change_cb cb, void *ctx, provider_result *res);
 
-/* Parsers for tests and fuzz targets: one page body each. *is_last / *next
- * say where the listing goes on (next = startAt of the following page). */
+/* Parsers for tests and fuzz targets: one page body each (not
+ * NUL-terminated), PDT_OK or PDT_EINVAL. *is_last / *next say where the
+ * listing goes on (next = startAt of the following page; a missing startAt
+ * counts as 0). *is_last is also true when a callback stopped the listing,
+ * and on PDT_EINVAL (then *next = 0). is_last, next and cb may be NULL. */
 pdt_err jira_parse_boards(const char *body, size_t len, jira_board_cb cb, void *ctx,
 			  bool *is_last, int64_t *next);
 pdt_err jira_parse_sprints(const char *body, size_t len, int64_t board_id, jira_sprint_cb cb,

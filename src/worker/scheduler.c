@@ -254,15 +254,25 @@ void scheduler_stop(scheduler *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
+	bool already = s->stop;
 	s->stop = true;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	if (already)
+		return;
 	upstream_client_cancel(s->ctx->client);
 	for (int i = 0; i < 2; i++)
 		if (s->loops[i].started)
 			pthread_join(s->loops[i].thread, NULL);
+	log_info("worker stopped");
+}
+
+void scheduler_free(scheduler *s)
+{
+	if (!s)
+		return;
+	scheduler_stop(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
-	log_info("worker stopped");
 }

@@ -36,7 +36,7 @@
  * ON CONFLICT DO NOTHING keeps the next pass from duplicating anything.
  *
  * Ownership: scheduler_start borrows ctx (and what it points to) until
- * scheduler_stop returns; scheduler_stop frees the scheduler.
+ * scheduler_stop returns; scheduler_free frees the scheduler.
  */
 #include <stdbool.h>
 
@@ -54,7 +54,11 @@ void scheduler_wake(scheduler *s, const char *source);
 /* When the source's next pass is due (wall clock, Unix seconds); 0 when
  * the worker is not running (s NULL). For users who joined after start-up. */
 int64_t scheduler_next_sync(scheduler *s, const char *source);
-/* Stops, cancels, joins and frees. NULL is fine. */
+/* Stops the loops, cancels upstream calls and joins the threads. The object
+ * stays valid (scheduler_next_sync still answers) until scheduler_free, so
+ * HTTP requests still in flight may read it. NULL is fine. */
 void scheduler_stop(scheduler *s);
+/* Frees a stopped scheduler (stops it first if needed). NULL is fine. */
+void scheduler_free(scheduler *s);
 
 #endif

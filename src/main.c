@@ -112,6 +112,17 @@ static void *shutdown_watchdog(void *arg)
 	return NULL;
 }
 
+/* Blocks SIGINT/SIGTERM before any thread exists, so every thread inherits
+ * the mask and only a sigwait() receives them. */
+static void block_stop_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 static int wait_for_signal(void)
 {
 	sigset_t set;
@@ -175,13 +186,7 @@ static int cmd_serve(void)
 {
 	config cfg = {0};
 	store *st = NULL;
-	sigset_t set;
-	/* Block the stop signals before any thread exists, so every thread inherits
-	 * the mask and only the main thread's sigwait() receives them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	block_stop_signals();
 	signal(SIGPIPE, SIG_IGN);
 	int rc = load_config(&cfg, true);
 	if (!rc)
@@ -352,11 +357,7 @@ static int cmd_sync(int argc, char **argv)
 	sync_args a = {0};
 	config cfg = {0};
 	store *st = NULL;
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	block_stop_signals();
 	int rc = parse_sync_args(argc, argv, &a);
 	if (!rc)
 		rc = load_config(&cfg, false);

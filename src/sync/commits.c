@@ -24,22 +24,22 @@
 typedef struct tokens {
 	char *github;
 	char *gitlab;
-	char github_key[40]; /* rate-limit identity: provider + hash of the token */
-	char gitlab_key[40];
+	char github_key[SYNC_KEY_LEN]; /* rate-limit identity: provider + hash of the token */
+	char gitlab_key[SYNC_KEY_LEN];
 	const char *github_err; /* why github is NULL */
 	const char *gitlab_err;
 } tokens;
 
-static void token_key(const char *provider, const char *token, char out[40])
+void sync_ratelimit_key(const char *provider, const char *token, char out[SYNC_KEY_LEN])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256((const unsigned char *)token, strlen(token), md);
-	snprintf(out, 40, "%s:%02x%02x%02x%02x%02x%02x%02x%02x", provider, md[0], md[1], md[2],
-		 md[3], md[4], md[5], md[6], md[7]);
+	snprintf(out, SYNC_KEY_LEN, "%s:%02x%02x%02x%02x%02x%02x%02x%02x", provider, md[0], md[1],
+		 md[2], md[3], md[4], md[5], md[6], md[7]);
 }
 
 static void open_token(const config *cfg, const char *enc, const char *provider, char **plain,
-		       char key[40], const char **why)
+		       char key[SYNC_KEY_LEN], const char **why)
 {
 	*plain = NULL;
 	if (!enc) {
@@ -51,7 +51,7 @@ static void open_token(const config *cfg, const char *enc, const char *provider,
 		*why = "stored token cannot be decrypted (was ENCRYPTION_KEY changed?)";
 		return;
 	}
-	token_key(provider, *plain, key);
+	sync_ratelimit_key(provider, *plain, key);
 }
 
 static void tokens_release(tokens *t)

@@ -42,6 +42,11 @@ typedef struct sync_ctx {
 	userlock *locks;
 } sync_ctx;
 
+/* The rate-limit identity of a token: "provider:" + 16 hex digits of its
+ * SHA-256, so budgets are tracked per token without keeping the token. */
+#define SYNC_KEY_LEN 40
+void sync_ratelimit_key(const char *provider, const char *token, char out[SYNC_KEY_LEN]);
+
 /*
  * Runs (or joins) the user's commit pass and returns its report (caller
  * unrefs). Records status "syncing" then "idle" with last_sync/last_error.

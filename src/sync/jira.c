@@ -1,7 +1,6 @@
 #include "sync/jira.h"
 
 #include <jansson.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,7 +210,8 @@ static void jpass_release(jpass *p)
 }
 
 /* Decrypts the token and fills p->ref; false with rep->error on failure. */
-static bool open_ref(jpass *p, const store_user *u, char **token, char **base, char key[40])
+static bool open_ref(jpass *p, const store_user *u, char **token, char **base,
+		     char key[SYNC_KEY_LEN])
 {
 	*base = jira_base_url(u->jira_workspace);
 	if (!*base) {
@@ -223,10 +223,7 @@ static bool open_ref(jpass *p, const store_user *u, char **token, char **base, c
 			 "stored token cannot be decrypted (was ENCRYPTION_KEY changed?)");
 		return false;
 	}
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)*token, strlen(*token), md);
-	snprintf(key, 40, "jira:%02x%02x%02x%02x%02x%02x%02x%02x", md[0], md[1], md[2], md[3],
-		 md[4], md[5], md[6], md[7]);
+	sync_ratelimit_key("jira", *token, key);
 	p->ref = (jira_ref){.base = *base, .email = u->jira_email, .token = *token,
 			    .ratelimit_key = key};
 	return true;
@@ -235,7 +232,7 @@ static bool open_ref(jpass *p, const store_user *u, char **token, char **base, c
 static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, sync_report *rep)
 {
 	store_user u = {0};
-	char *token = NULL, *base = NULL, key[40];
+	char *token = NULL, *base = NULL, key[SYNC_KEY_LEN];
 	jpass p = {.ctx = ctx, .user_id = user_id, .now = timeutil_now()};
 	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
 	if (rc)

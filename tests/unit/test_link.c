@@ -14,12 +14,14 @@
 static void expect_link(const char *header, const char *rel, const char *want)
 {
 	char *got = link_find(header, rel);
+	const char *h = header ? header : "(null)";
+	const char *r = rel ? rel : "(null)";
 	if (!want) {
 		if (got)
-			fail_msg("link_find(%s, %s) = %s, want NULL", header, rel, got);
+			fail_msg("link_find(%s, %s) = %s, want NULL", h, r, got);
 	} else {
 		if (!got)
-			fail_msg("link_find(%s, %s) = NULL, want %s", header, rel, want);
+			fail_msg("link_find(%s, %s) = NULL, want %s", h, r, want);
 		assert_string_equal(got, want);
 	}
 	free(got);

@@ -70,6 +70,7 @@ typedef enum sqlite_stmt_id {
 	SQ_STATUS_RESET,
 	SQ_STATUS_SET_NEXT,
 	SQ_COUNT_ALL,
+	SQ_STATUS_ABORT,
 	SQ__COUNT
 } sqlite_stmt_id;
 

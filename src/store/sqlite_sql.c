@@ -164,4 +164,5 @@ const char *const sqlite_sql[SQ__COUNT] = {
 		"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
 		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync",
 	[SQ_COUNT_ALL] = "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)",
+	[SQ_STATUS_ABORT] = "UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2",
 };

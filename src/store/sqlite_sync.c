@@ -233,6 +233,11 @@ cleanup:
 	return sqlite_write_end(s, c, rc);
 }
 
+pdt_err store_sync_status_abort(store *s, int64_t user_id, const char *source)
+{
+	return status_write(s, SQ_STATUS_ABORT, user_id, source, 0, NULL);
+}
+
 pdt_err store_sync_status_begin(store *s, int64_t user_id, const char *source)
 {
 	return status_write(s, SQ_STATUS_BEGIN, user_id, source, 0, NULL);

@@ -287,6 +287,9 @@ pdt_err store_sync_status_begin(store *s, int64_t user_id, const char *source);
 pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, int64_t now,
 				 const char *error);
 
+/* status = "idle", nothing else: a pass that was cancelled (shutdown) did
+ * not finish, so last_sync and last_error stay what the last one left. */
+pdt_err store_sync_status_abort(store *s, int64_t user_id, const char *source);
 /* Start-up after a crash: every "syncing" row becomes "idle". *n = rows changed. */
 pdt_err store_sync_status_reset(store *s, int64_t *n);
 /* next_sync = t for every user, for one source (rows created when missing). */

@@ -317,7 +317,10 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	metrics_inc("pdt_sync_runs_total", "source", SOURCE, NULL, NULL);
 	if (err)
 		metrics_inc("pdt_sync_failures_total", "source", SOURCE, NULL, NULL);
-	store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(), err);
+	if (upstream_client_cancelled(ctx->client))
+		store_sync_status_abort(ctx->st, user_id, SOURCE);
+	else
+		store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(), err);
 	if (*out)
 		log_pass(user_id, *out, timeutil_mono_ms() - t0);
 	free(err);

@@ -271,8 +271,11 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	sync_report *rep = sync_report_new(0);
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
 	rep->rc = run_pass(ctx, user_id, rep);
-	store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(),
-				 rep->error[0] ? rep->error : NULL);
+	if (upstream_client_cancelled(ctx->client))
+		store_sync_status_abort(ctx->st, user_id, SOURCE);
+	else
+		store_sync_status_finish(ctx->st, user_id, SOURCE, timeutil_now(),
+					 rep->error[0] ? rep->error : NULL);
 	metrics_inc("pdt_sync_runs_total", "source", SOURCE, NULL, NULL);
 	if (rep->error[0])
 		metrics_inc("pdt_sync_failures_total", "source", SOURCE, NULL, NULL);

@@ -493,7 +493,11 @@ static bool xfer_setup(upstream_client *c, const upstream_req *req, xfer *x)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Waiting for a connection to learn whether it multiplexes only pays off
+	 * over TLS, where HTTP/2 can be negotiated; over plain http it would hold
+	 * every other transfer to that host behind the first (a hung one too). */
+	if (strncasecmp(req->url, "https://", 8) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_body);

@@ -191,15 +191,24 @@ class WorkerShutdownTest(WorkerCase):
         self.gh.set_faults(hang=True, hang_seconds=120)
         srv = Server(env=self.env(SHUTDOWN_TIMEOUT="3s", UPSTREAM_TIMEOUT="60s"))
         try:
-            self.setup_user(srv)
+            token, _u, _repo = self.setup_user(srv)
             # Wait until the worker's pass is stuck on the fake.
             self.assertTrue(wait_for(lambda: self.gh.in_flight > 0, timeout=10))
             rc, secs = srv.signal_and_wait(signal.SIGTERM, timeout=10)
         finally:
             self.gh.set_faults(hang=False)
-            srv.stop()
+            srv.stop(cleanup=False)
+        self.addCleanup(lambda: __import__("shutil").rmtree(srv.tmpdir, ignore_errors=True))
         self.assertEqual(rc, 0)
         self.assertLess(secs, 3 + 1)
+        # The interrupted pass is not recorded as a failed one.
+        again = Server(env=self.env(SYNC_ENABLED="false"), tmpdir=srv.tmpdir,
+                       jwt_secret=srv.jwt_secret, encryption_key=srv.encryption_key)
+        try:
+            st = self.status(again, token)["commits"]
+            self.assertEqual((st["status"], st["last_error"]), ("idle", None))
+        finally:
+            again.stop()
 
     def test_status_and_data_survive_restart(self):
         srv = Server(env=self.env())

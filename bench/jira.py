@@ -1,0 +1,634 @@
+#!/usr/bin/env python3
+"""bench/jira.py — pdt's Jira sync against the Jira fake (stdlib only).
+
+Run through bench/jira.sh (which builds pdt). Steps:
+  1. FakeJira in this process: populate(BOARDS, SPRINTS, ISSUES) (default
+     10 x 20 x 50) with the default issues_in="open+recent": issues in the
+     active, the future and one recently closed sprint of every board (1,500).
+     populate has no knob for `updated` (active-sprint issues are spread up to
+     a minute before "now"), so the fake's clock is set AGE_DAYS (3) back while
+     it runs and restored after: every issue's `updated` is then more than
+     AGE_DAYS old, and the sprints are dated from that earlier "now" too.
+  2. `pdt serve` on a temporary SQLite database (cwd = the temp dir, so no
+     stray .env is read): register a user, store jira_email, jira_token and
+     jira_workspace (the fake's base URL); SIGTERM, bounded wait.
+  3. LATENCY_MS (20) injected before every answer, then three foreground
+     `pdt sync --jira` passes on that database (the passes use the CLI, not
+     POST /api/sync/jira on a running serve):
+       cold       nothing stored yet;
+       no-change  nothing changed upstream;
+       N changed  after update_issue(key, status="Done") on CHANGED (5) issues
+                  of active sprints (one per board, round robin).
+For every pass: wall time, requests (the fake's log) by kind and status, cards
+and sprints reported by pdt, what the database holds, exit status and pdt's
+peak RSS (ru_maxrss from os.wait4). Also the Go original's pattern for the same
+shape: 1 board list + a sprint list per board + an active-sprint issue list per
+board + 1 detail request per active issue (1 + 10 + 10 + 500 = 521), on every pass.
+
+Peak RSS: see bench/sync.py — each pass runs under RUSAGE_WRAPPER, a minimal
+`python3 -I -S` that forks+execs pdt and reaps it with os.wait4, because Linux
+folds the forking process's RSS into the child's ru_maxrss.
+
+env: BOARDS=10 SPRINTS=20 (>= 3) ISSUES=50 LATENCY_MS=20 CHANGED=5 AGE_DAYS=3 (2..22)
+     PASS_TIMEOUT=120 (seconds, per sync pass)  PDT_BIN (default build/pdt)
+     KEEP_TMP=1 (keep the temp dir: DB, pdt logs, sync output)
+     STRICT=1 (also exit 1 when an aim is missed)
+Exit status: 0 all passes ran and what was stored is right; 1 otherwise.
+"""
+
+import collections
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from fakes import FakeJira  # noqa: E402
+
+HOST = "127.0.0.1"
+JIRA_EMAIL = "bench@example.com"
+JIRA_TOKEN = "jira-bench-token"
+DAY = 86400
+START_WAIT_S = 20
+STOP_WAIT_S = 15
+HTTP_TIMEOUT_S = 10
+LOOKBACK_DAYS = 30          # pdt's SYNC_LOOKBACK_DAYS default (not set here)
+AIM_COLD_REQUESTS = 60      # the cold pass under this many requests
+AIM_SECOND_RATIO = 0.10     # the unchanged second pass under 10% of the cold pass
+
+# Runs argv[2:] as a child, reaps it with os.wait4 and writes {rc, wall,
+# maxrss_kb, utime, stime, wrapper_hwm_kb, pid} as JSON to argv[1]. SIGTERM and
+# SIGINT are forwarded to the child. Exits with the child's status.
+RUSAGE_WRAPPER = r"""
+import json, os, signal, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+with open("/proc/self/status") as f:
+    hwm = int(f.read().split("VmHWM:")[1].split()[0])
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+def fwd(sig, _frame):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+signal.signal(signal.SIGTERM, fwd)
+signal.signal(signal.SIGINT, fwd)
+_, st, ru = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+rc = os.waitstatus_to_exitcode(st)
+with open(out, "w") as f:
+    json.dump({"rc": rc, "wall": wall, "maxrss_kb": ru.ru_maxrss, "utime": ru.ru_utime,
+               "stime": ru.ru_stime, "wrapper_hwm_kb": hwm, "pid": pid}, f)
+os._exit(rc if rc >= 0 else 128 - rc)
+"""
+
+# pdt configuration variables never inherited from the caller's environment
+CONFIG_VARS = (
+    "SERVER_PORT", "SERVER_ADDR", "DATABASE_URL", "JWT_SECRET", "JWT_EXPIRY_HOURS",
+    "ENCRYPTION_KEY", "SYNC_ENABLED", "SYNC_INTERVAL_COMMITS", "SYNC_INTERVAL_JIRA",
+    "SYNC_LOOKBACK_DAYS", "SYNC_CONCURRENCY", "GITHUB_API_URL", "SHUTDOWN_TIMEOUT",
+    "CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
+)
+
+REPORT_RE = re.compile(r"^user (\d+) jira: (\d+) sprints, (\d+) cards$")
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print("--- " + msg, file=sys.stderr, flush=True)
+
+
+def env_int(name, default, minimum, maximum=None):
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        v = int(raw)
+    except ValueError:
+        raise BenchError("%s must be an integer, got %r" % (name, raw))
+    if v < minimum:
+        raise BenchError("%s must be >= %d, got %d" % (name, minimum, v))
+    if maximum is not None and v > maximum:
+        raise BenchError("%s must be <= %d, got %d" % (name, maximum, v))
+    return v
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def base_env(db_path, secrets_):
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update({
+        "DATABASE_URL": "sqlite://" + db_path,
+        "JWT_SECRET": secrets_["jwt"],
+        "ENCRYPTION_KEY": secrets_["key"],
+        "SYNC_ENABLED": "false",
+        "GITHUB_API_URL": "http://127.0.0.1:9",  # never reach out, even by accident
+    })
+    return env
+
+
+# ---------------------------------------------------------------- processes
+
+class Procs:
+    """Every child this script starts; stop_all() on exit."""
+
+    def __init__(self):
+        self.live = {}  # pid -> (Popen, name)
+
+    def spawn(self, name, argv, **kw):
+        # own session: a process group (pgid = pid) that stop() can kill whole
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+        self.live[p.pid] = (p, name)
+        return p
+
+    def reap(self, p, timeout):
+        """Waits (bounded, polling) for p; returns (exit status, rusage) or
+        (None, None) on timeout. Uses os.wait4 so the rusage is p's own."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.live.pop(p.pid, None)
+                return (p.returncode, None)
+            if pid == p.pid:
+                self.live.pop(p.pid, None)
+                rc = os.waitstatus_to_exitcode(status)
+                p.returncode = rc  # keep Popen from waiting on a reaped pid
+                return rc, ru
+            if time.monotonic() >= deadline:
+                return None, None
+            time.sleep(0.02)
+
+    def stop(self, p, name, timeout=STOP_WAIT_S):
+        """SIGTERM, bounded wait, then SIGKILL. Returns (exit status, rusage)."""
+        if p.pid not in self.live:
+            return p.returncode, None
+        try:
+            p.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        rc, ru = self.reap(p, timeout)
+        if rc is None:
+            log("%s (pid %d) did not exit %ds after SIGTERM; killing" % (name, p.pid, timeout))
+            try:
+                os.killpg(p.pid, signal.SIGKILL)  # the group this script created
+            except (ProcessLookupError, PermissionError):
+                pass
+            rc, ru = self.reap(p, 5)
+        return rc, ru
+
+    def stop_all(self):
+        for pid, (p, name) in list(self.live.items()):
+            self.stop(p, name, timeout=5)
+
+
+# ---------------------------------------------------------------- pdt serve setup
+
+class Api:
+    def __init__(self, port):
+        self.base = "http://%s:%d" % (HOST, port)
+        # never go through a proxy for 127.0.0.1
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def call(self, method, path, body=None, token=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with self.opener.open(req, timeout=HTTP_TIMEOUT_S) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            return status, json.loads(raw.decode() or "null")
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+
+def tail(path, n=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+def setup_db(procs, pdt, tmp, secrets_, jira_url):
+    """Runs pdt serve on tmp/pdt.db, registers a user and stores the Jira
+    settings, stops it. Returns (db path, setup seconds)."""
+    db = os.path.join(tmp, "pdt.db")
+    port = free_port()
+    env = base_env(db, secrets_)
+    env.update({"SERVER_ADDR": HOST, "SERVER_PORT": str(port)})
+    logf = os.path.join(tmp, "serve.log")
+    t0 = time.monotonic()
+    with open(logf, "wb") as out:
+        p = procs.spawn("pdt serve", [pdt, "serve"], cwd=tmp, env=env, stdout=out,
+                        stderr=subprocess.STDOUT)
+    api = Api(port)
+    deadline = time.monotonic() + START_WAIT_S
+    while True:
+        if p.poll() is not None:
+            raise BenchError("pdt serve exited with %s during start:\n%s" % (p.returncode, tail(logf)))
+        try:
+            if api.call("GET", "/healthz")[0] == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            raise BenchError("pdt serve did not answer /healthz within %ds:\n%s" % (START_WAIT_S, tail(logf)))
+        time.sleep(0.1)
+    email = "bench-%s@example.com" % secrets.token_hex(4)
+    st, reg = api.call("POST", "/api/auth/register",
+                       {"email": email, "password": "bench-password-123", "name": "Bench"})
+    if st != 201 or not isinstance(reg, dict) or "token" not in reg:
+        raise BenchError("register answered %s: %s" % (st, reg))
+    token = reg["token"]
+    st, body = api.call("PUT", "/api/user/profile",
+                        {"jira_email": JIRA_EMAIL, "jira_token": JIRA_TOKEN,
+                         "jira_workspace": jira_url}, token=token)
+    if st != 200:
+        raise BenchError("PUT /api/user/profile answered %s: %s" % (st, body))
+    rc, _ = procs.stop(p, "pdt serve")
+    if rc != 0:
+        raise BenchError("pdt serve exited %s after SIGTERM (want 0):\n%s" % (rc, tail(logf)))
+    return db, time.monotonic() - t0
+
+
+def db_state(db, keys=()):
+    """(sprints, cards, sprints with issues listed, {key: status} for keys)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+    try:
+        sprints = con.execute("SELECT count(*) FROM sprints").fetchone()[0]
+        cards = con.execute("SELECT count(*) FROM jira_cards").fetchone()[0]
+        listed = con.execute("SELECT count(*) FROM sprints WHERE issues_synced_at IS NOT NULL"
+                             " AND issues_synced_at > 0").fetchone()[0]
+        status = {}
+        for k in keys:
+            row = con.execute("SELECT status FROM jira_cards WHERE card_key = ?", (k,)).fetchone()
+            status[k] = row[0] if row else None
+        return sprints, cards, listed, status
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- sync passes
+
+KINDS = ("boards", "sprints", "sprint issues", "changelog", "issue", "other")
+_SPRINTS_RE = re.compile(r"^/rest/agile/1\.0/board/[^/]+/sprint$")
+_ISSUES_RE = re.compile(r"^/rest/agile/1\.0/sprint/[^/]+/issue$")
+_CHANGELOG_RE = re.compile(r"^/rest/api/\d/issue/[^/]+/changelog$")
+_ISSUE_RE = re.compile(r"^/rest/(api/\d|agile/1\.0)/issue/[^/]+$")
+
+
+def classify(path):
+    if path.rstrip("/") == "/rest/agile/1.0/board":
+        return "boards"
+    if _SPRINTS_RE.match(path):
+        return "sprints"
+    if _ISSUES_RE.match(path):
+        return "sprint issues"
+    if _CHANGELOG_RE.match(path) or path.startswith("/rest/api/3/changelog/bulkfetch"):
+        return "changelog"
+    if _ISSUE_RE.match(path):
+        return "issue"
+    return "other"
+
+
+def run_pass(procs, pdt, jira, label, db, secrets_, timeout, keys=()):
+    """One `pdt sync --jira` on db. Returns a result dict."""
+    d = os.path.dirname(db)
+    env = base_env(db, secrets_)
+    deadline = time.monotonic() + 5
+    while jira.in_flight and time.monotonic() < deadline:
+        time.sleep(0.02)
+    jira.reset_log()
+    out_path = os.path.join(d, "sync-%s.out" % label)
+    err_path = os.path.join(d, "sync-%s.log" % label)
+    ru_path = os.path.join(d, "sync-%s.rusage.json" % label)
+    log("pass %-10s pdt sync --jira on %s" % (label, db))
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.monotonic()
+        p = procs.spawn("pdt sync", [sys.executable, "-I", "-S", "-c", RUSAGE_WRAPPER, ru_path,
+                                     pdt, "sync", "--jira"],
+                        cwd=d, env=env, stdout=out, stderr=err)
+        rc, _ = procs.reap(p, timeout)
+        outer_wall = time.monotonic() - t0
+    timed_out = rc is None
+    if timed_out:
+        log("pass %s: pdt sync still running after %ds; stopping it" % (label, timeout))
+        rc, _ = procs.stop(p, "pdt sync")
+    try:
+        with open(ru_path) as f:
+            ru = json.load(f)
+    except (OSError, ValueError):
+        ru = None  # the wrapper was killed
+    entries = jira.log()
+    kinds = collections.Counter(classify(e["path"]) for e in entries)
+    statuses = collections.Counter(e["status"] for e in entries)
+    with_jql = sum(1 for e in entries if classify(e["path"]) == "sprint issues"
+                   and (e.get("query") or {}).get("jql"))
+    sprints_rep = cards_rep = None
+    err_lines, lines = [], open(out_path, errors="replace").read().splitlines()
+    for ln in lines:
+        m = REPORT_RE.match(ln)
+        if m:
+            sprints_rep = (sprints_rep or 0) + int(m.group(2))
+            cards_rep = (cards_rep or 0) + int(m.group(3))
+        elif ln.strip():
+            err_lines.append(ln)
+    sprints, cards, listed, status = db_state(db, keys)
+    with open(err_path, errors="replace") as f:
+        errlog = f.readlines()
+    return {
+        "label": label, "rc": rc, "timed_out": timed_out,
+        "wall": ru["wall"] if ru else outer_wall,
+        "maxrss_kb": ru["maxrss_kb"] if ru else None,
+        "cpu_s": (ru["utime"] + ru["stime"]) if ru else None,
+        "wrapper_hwm_kb": ru["wrapper_hwm_kb"] if ru else None,
+        "requests": len(entries), "kinds": kinds, "statuses": dict(sorted(statuses.items())),
+        "with_jql": with_jql, "max_in_flight": jira.max_in_flight,
+        "sprints_reported": sprints_rep, "cards_reported": cards_rep, "err_lines": err_lines,
+        "db_sprints": sprints, "db_cards": cards, "db_listed": listed, "db_status": status,
+        "stderr_tail": tail(err_path, 15),
+        "warn_lines": sum(1 for l in errlog if "level=warn" in l),
+        "error_lines": sum(1 for l in errlog if "level=error" in l or "level=fatal" in l),
+    }
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_kinds(k):
+    return ", ".join("%s %d" % (name, k.get(name, 0)) for name in KINDS
+                     if name not in ("issue", "other") or k.get(name, 0))
+
+
+def fmt_statuses(st):
+    return " ".join("%s:%d" % (k, v) for k, v in st.items()) or "-"
+
+
+def git_desc():
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        if not rev:
+            return "no git commit"
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev + (" (modified)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def mb(kb):
+    return "n/a" if kb is None else "%.1f" % (kb / 1024.0)
+
+
+def main():
+    nboards = env_int("BOARDS", 10, 1)
+    nsprints = env_int("SPRINTS", 20, 3)     # closed..., recent closed, active, future
+    nissues = env_int("ISSUES", 50, 1)
+    latency = env_int("LATENCY_MS", 20, 0)
+    nchanged = env_int("CHANGED", 5, 1)
+    # older than pdt's 24 h JQL overlap, and the recently closed sprint (ended
+    # 7 days before populate's "now") still within SYNC_LOOKBACK_DAYS
+    age_days = env_int("AGE_DAYS", 3, 2, LOOKBACK_DAYS - 8)
+    pass_timeout = env_int("PASS_TIMEOUT", 120, 1)
+    strict = os.environ.get("STRICT") == "1"
+    keep = os.environ.get("KEEP_TMP") == "1"
+    pdt = os.environ.get("PDT_BIN") or os.path.join(ROOT, "build", "pdt")
+    if not os.access(pdt, os.X_OK):
+        raise BenchError("no executable pdt at %s (run bench/jira.sh, or set PDT_BIN)" % pdt)
+    pdt = os.path.abspath(pdt)
+
+    tmp = tempfile.mkdtemp(prefix="pdt-jirabench.")
+    procs = Procs()
+    jira = FakeJira()
+    results, failures = [], []
+
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt("signal %d" % sig)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    try:
+        jira_url = jira.start()
+        # populate dates everything from the fake's clock: run it AGE_DAYS in
+        # the past so no issue was updated within pdt's 24 h JQL overlap
+        real_clock = jira.clock
+        jira.clock = lambda: real_clock() - age_days * DAY
+        t0 = time.monotonic()
+        try:
+            shape = jira.populate(boards=nboards, sprints_per_board=nsprints,
+                                  issues_per_sprint=nissues, users={JIRA_EMAIL: JIRA_TOKEN})
+        finally:
+            jira.clock = real_clock
+        populate_s = time.monotonic() - t0
+        all_keys = jira.issues()
+        now = time.time()
+        newest_update = max(jira.issue(k).updated for k in all_keys) if all_keys else now
+        min_age_h = (now - newest_update) / 3600.0
+        # the issues to change later: one per board's active sprint, round robin,
+        # not Done yet (the active sprint is the one before the future one)
+        candidates = []
+        for bid in shape["boards"]:
+            sids = jira.sprints(bid)
+            active = [k for k in jira.issues(sids[-2]) if jira.issue(k).status != "Done"]
+            candidates.append(active)
+        changed = []
+        for j in range(nchanged):
+            pool = candidates[j % len(candidates)]
+            idx = j // len(candidates)
+            if idx >= len(pool):
+                raise BenchError("CHANGED=%d is more than the active issues not yet Done" % nchanged)
+            changed.append(pool[idx])
+        log("fake Jira at %s: %d boards x %d sprints x %d issues (%d sprints, %d issues, newest"
+            " update %.1f h ago) in %.2fs" % (jira_url, nboards, nsprints, nissues, shape["sprints"],
+                                              shape["issues"], min_age_h, populate_s))
+
+        secrets_ = {"jwt": secrets.token_hex(32), "key": secrets.token_hex(32)}
+        log("pdt serve: register, Jira settings (%s)" % tmp)
+        db, setup_s = setup_db(procs, pdt, tmp, secrets_, jira_url)
+        if db_state(db)[:2] != (0, 0):
+            raise BenchError("the fresh database already holds sprints or cards")
+
+        jira.set_faults(latency_ms=latency)
+
+        def check(r, want_cards_reported, want_cards, want_done=()):
+            problems = []
+            if r["timed_out"]:
+                problems.append("did not finish within PASS_TIMEOUT=%ds" % pass_timeout)
+            if r["rc"] != 0:
+                problems.append("exit status %s (want 0)" % r["rc"])
+            if r["err_lines"]:
+                problems.append("output: %s" % r["err_lines"][0])
+            if r["cards_reported"] is None:
+                problems.append("no 'user U jira: S sprints, C cards' line")
+            elif r["cards_reported"] != want_cards_reported:
+                problems.append("reported %d cards (want %d)" % (r["cards_reported"], want_cards_reported))
+            if r["sprints_reported"] is not None and r["sprints_reported"] != shape["sprints"]:
+                problems.append("reported %d sprints (want %d)" % (r["sprints_reported"], shape["sprints"]))
+            if r["db_sprints"] != shape["sprints"]:
+                problems.append("%d sprints stored (want %d)" % (r["db_sprints"], shape["sprints"]))
+            if r["db_cards"] != want_cards:
+                problems.append("%d cards stored (want %d)" % (r["db_cards"], want_cards))
+            bad = [k for k in want_done if r["db_status"].get(k) != "Done"]
+            if bad:
+                problems.append("%d changed cards not Done in the database, e.g. %s: %r"
+                                % (len(bad), bad[0], r["db_status"].get(bad[0])))
+            if problems:
+                r["problems"] = problems
+                for p in problems:
+                    failures.append("%s: %s" % (r["label"], p))
+                log("pass %s FAILED: %s\n%s" % (r["label"], "; ".join(problems), r["stderr_tail"]))
+            return r
+
+        cold = check(run_pass(procs, pdt, jira, "cold", db, secrets_, pass_timeout),
+                     shape["issues"], shape["issues"])
+        results.append(cold)
+        second = check(run_pass(procs, pdt, jira, "no-change", db, secrets_, pass_timeout),
+                       0, shape["issues"])
+        results.append(second)
+        for k in changed:
+            jira.update_issue(k, status="Done")
+        label3 = "%d-changed" % nchanged
+        third = check(run_pass(procs, pdt, jira, label3, db, secrets_, pass_timeout, keys=changed),
+                      len(changed), shape["issues"], want_done=changed)
+        results.append(third)
+
+        # ------------------------------------------------ report
+        go_sprint_lists = nboards
+        go_issue_lists = nboards
+        go_details = nboards * nissues
+        go_total = 1 + go_sprint_lists + go_issue_lists + go_details
+        ratio2 = second["requests"] / float(cold["requests"]) if cold["requests"] else float("nan")
+        ratio3 = third["requests"] / float(cold["requests"]) if cold["requests"] else float("nan")
+        peak_kb = max((r["maxrss_kb"] or 0) for r in results)
+        aims = [
+            ("cold pass < %d requests" % AIM_COLD_REQUESTS, cold["requests"] < AIM_COLD_REQUESTS,
+             "%d requests" % cold["requests"]),
+            ("no-change pass < %d%% of cold requests" % round(AIM_SECOND_RATIO * 100),
+             ratio2 < AIM_SECOND_RATIO,
+             "%d of %d = %.1f%%" % (second["requests"], cold["requests"], 100 * ratio2)),
+        ]
+
+        hdr = "%-10s %7s %8s %5s %5s %6s %6s %6s %7s %6s %3s  %s"
+        print()
+        print("=== pdt Jira sync benchmark ========================================")
+        print("date       %s   host: %d cores, %s %s" % (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), os.cpu_count() or 0,
+            platform.system(), platform.release()))
+        print("pdt        %s  (%s), `pdt sync --jira` in the foreground" % (git_desc(), pdt))
+        print("fake       Jira (tests/fakes, in-process) %d boards x %d sprints x %d issues: %d sprints,"
+              " %d issues in the active, future and recently closed sprint of each board;"
+              " %d ms latency per request" % (nboards, nsprints, nissues, shape["sprints"],
+                                              shape["issues"], latency))
+        print("dates      populate ran on a clock %d days back: newest issue update %.1f h ago"
+              " (pdt re-asks for %d h before its last pass)" % (age_days, min_age_h, 24))
+        print("setup      pdt serve + register + Jira settings: %.2fs" % setup_s)
+        print()
+        print(hdr % ("pass", "wall_s", "requests", "board", "sprnt", "issues", "jql", "chlog",
+                     "cards", "rss_MB", "rc", "statuses"))
+        for r in results:
+            k = r["kinds"]
+            print(hdr % (r["label"], "%.2f" % r["wall"], r["requests"], k.get("boards", 0),
+                         k.get("sprints", 0), k.get("sprint issues", 0), r["with_jql"],
+                         k.get("changelog", 0),
+                         "-" if r["cards_reported"] is None else r["cards_reported"],
+                         mb(r["maxrss_kb"]), "T/O" if r["timed_out"] else r["rc"],
+                         fmt_statuses(r["statuses"])))
+        print("(board = board lists, sprnt = sprint lists, issues = sprint issue pages (jql = of them"
+              " with a JQL filter), chlog = per-issue changelog requests, cards = cards written"
+              " as pdt reports them)")
+        for r in results:
+            extra = ""
+            if r["kinds"].get("issue") or r["kinds"].get("other"):
+                extra = "; also issue %d, other %d" % (r["kinds"].get("issue", 0), r["kinds"].get("other", 0))
+            print("  %-10s database: %d sprints (%d with issues listed), %d cards; most in flight %d;"
+                  " cpu %.2fs; sync log %d warn, %d error%s"
+                  % (r["label"], r["db_sprints"], r["db_listed"], r["db_cards"], r["max_in_flight"],
+                     r["cpu_s"] or 0, r["warn_lines"], r["error_lines"], extra))
+        print()
+        print("--- summary ---")
+        for r in results:
+            line = "%-11s %.2fs wall, %d requests (%s), %s cards written" % (
+                r["label"], r["wall"], r["requests"], fmt_kinds(r["kinds"]),
+                "?" if r["cards_reported"] is None else r["cards_reported"])
+            if r is not cold:
+                line += ", %.1f%% of cold" % (100.0 * r["requests"] / cold["requests"]
+                                               if cold["requests"] else float("nan"))
+            print(line)
+        print("ratio       no-change/cold requests = %.3f; %s/cold = %.3f"
+              % (ratio2, label3, ratio3))
+        print("changed     %s -> Done; in the database after the pass: %s"
+              % (" ".join(changed), " ".join("%s" % third["db_status"].get(k) for k in changed)))
+        print("Go original pattern: 1 + %d + %d + %d = %d per pass (1 board list + %d sprint lists"
+              " + %d active-sprint issue lists + 1 detail request per active issue)"
+              % (go_sprint_lists, go_issue_lists, go_details, go_total, go_sprint_lists, go_issue_lists))
+        print("vs Go       cold %d / %d = %.3f; no-change %d / %d = %.3f"
+              % (cold["requests"], go_total, cold["requests"] / float(go_total),
+                 second["requests"], go_total, second["requests"] / float(go_total)))
+        print("peak RSS    %s MB (max ru_maxrss of the pdt sync processes; cold %s, no-change %s,"
+              " %s %s; floor: wrapper hiwater %s MB)"
+              % (mb(peak_kb), mb(cold["maxrss_kb"]), mb(second["maxrss_kb"]), label3,
+                 mb(third["maxrss_kb"]), mb(max((r["wrapper_hwm_kb"] or 0) for r in results))))
+        for name, ok, detail in aims:
+            print("aim         %-40s %s  (%s)" % (name, "met" if ok else "MISSED", detail))
+        shown = "; ".join(failures[:6]) + ("; ... (%d more)" % (len(failures) - 6) if len(failures) > 6 else "")
+        print("result      %s" % ("all passes ok" if not failures else "FAILED: " + shown))
+        print("====================================================================")
+        if strict and not all(ok for _, ok, _ in aims):
+            return 1
+        return 1 if failures else 0
+    finally:
+        procs.stop_all()
+        try:
+            jira.stop()
+        except Exception as e:  # noqa: BLE001 - cleanup must go on
+            log("fake stop: %s" % e)
+        if keep:
+            log("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        print("jira.py: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("jira.py: interrupted", file=sys.stderr)
+        sys.exit(130)

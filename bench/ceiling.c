@@ -36,7 +36,7 @@ typedef enum MHD_Result mhd_result;
 /* As src/http/server.c, so only the per-request work differs. */
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 1000
-#define CONNECTION_MEMORY ((size_t)256 * 1024)
+#define CONNECTION_MEMORY ((size_t)128 * 1024)
 
 static const char BODY[] = "{\"status\":\"ok\"}";
 static const char BODY_405[] = "{\"error\":\"method not allowed\"}";

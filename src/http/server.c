@@ -22,8 +22,8 @@
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 1000
 /* Per-connection memory for the request line, headers and query arguments:
- * libmicrohttpd's 32 KiB default stalls on a URL with ~600 arguments. */
-#define CONNECTION_MEMORY ((size_t)256 * 1024)
+ * libmicrohttpd's 32 KiB default runs out on a URL with ~600 arguments. */
+#define CONNECTION_MEMORY ((size_t)128 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;

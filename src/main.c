@@ -83,6 +83,7 @@ static int open_store(const config *cfg, int pool, store **st)
 		*st = NULL;
 		return 1;
 	}
+	store_optimize(*st);
 	log_info("store migrations_applied=%d schema_version=%d", applied, version);
 	return 0;
 }

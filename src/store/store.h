@@ -47,6 +47,10 @@ void store_close(store *s);
 pdt_err store_migrate(store *s, int *applied);
 /* Highest applied migration version, 0 for an empty database. */
 pdt_err store_schema_version(store *s, int *version);
+/* Refreshes the query planner's statistics (SQLite: a sampled ANALYZE, a few
+ * milliseconds). Called after migrating and after each worker pass, so plans
+ * follow the data as it grows. */
+pdt_err store_optimize(store *s);
 /* A trivial query: PDT_OK when the database answers (for /healthz). */
 pdt_err store_ping(store *s);
 

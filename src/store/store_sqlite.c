@@ -454,6 +454,18 @@ pdt_err store_migrate(store *s, int *applied)
 	return rc;
 }
 
+pdt_err store_optimize(store *s)
+{
+	sqlite_conn *c = NULL;
+	pdt_err rc = sqlite_write_begin(s, &c);
+	if (rc)
+		return rc;
+	/* A sampled ANALYZE (analysis_limit) costs milliseconds even on large
+	 * tables; PRAGMA optimize would do nothing on a fresh connection. */
+	rc = exec_sql(c, "PRAGMA analysis_limit = 1000; ANALYZE", "analyze");
+	return sqlite_write_end(s, c, rc);
+}
+
 pdt_err store_schema_version(store *s, int *version)
 {
 	int64_t v = 0;

@@ -127,6 +127,7 @@ static void run_pass(loop *l)
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	snapshot(ctx->client, &after);
+	store_optimize(ctx->st); /* the pass may have grown the tables a lot */
 	log_pass(l, &t, &before, &after, timeutil_mono_ms() - t0);
 	free(ids);
 }

@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from fakes import FakeGitHub  # noqa: E402
+from fakes import FakeGitHub, FakeJira  # noqa: E402
 from harness import PdtTestCase, Server, db_query  # noqa: E402
 from test_sync_commits import DAY, expected_commits  # noqa: E402
 
@@ -150,6 +150,31 @@ class WorkerLoopTest(WorkerCase):
         self.assertIn("worker disabled", srv.log_text())
         st = self.status(srv, token)
         self.assertIsNone(st["commits"]["last_sync"])
+
+
+class WorkerJiraTest(WorkerCase):
+    def test_jira_loop_syncs_without_a_trigger(self):
+        jira = FakeJira(seed=8)
+        jira.start()
+        self.addCleanup(jira.stop)
+        jira.add_user("w@example.com", "jira-w")
+        board = jira.add_board("B", project="PROJ")
+        sprint = jira.add_sprint(board, "Now", state="active")
+        for i in range(7):
+            jira.add_issue(sprint, summary="story %d" % i, updated=time.time() - 3 * DAY)
+        srv = self.start_server(env=self.env(SYNC_INTERVAL_JIRA="2s",
+                                             SYNC_INTERVAL_COMMITS="1h"))
+        token, user = srv.register(srv.unique_email("wj"), "worker-password")
+        srv.request("PUT", "/api/user/profile", {"jira_email": "w@example.com",
+                                                 "jira_token": "jira-w",
+                                                 "jira_workspace": jira.base_url}, token=token)
+        cards = lambda: db_query(srv.db_path, "SELECT count(*) AS n FROM jira_cards "
+                                 "WHERE user_id = ?", (user["id"],))[0]["n"]
+        self.assertTrue(wait_for(lambda: cards() == 7), "the Jira loop stored no cards")
+        st = self.status(srv, token)["jira"]
+        self.assertIsNotNone(st["last_sync"])
+        self.assertIsNone(st["last_error"])
+        self.assertIn("worker pass source=jira", srv.log_text())
 
 
 class WorkerOverlapTest(WorkerCase):

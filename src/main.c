@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -390,6 +391,9 @@ cleanup:
 int main(int argc, char **argv)
 {
 	tune_malloc();
+	/* The database holds password hashes and sealed tokens: files we create
+	 * are for this user only. */
+	umask(077);
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0) {

@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "upstream/urlenc.h"
 #include "core/banned.h"
 
 #define JIRA_URL_MAX 8192
@@ -920,24 +921,6 @@ static pdt_err list_all(const jira_call *call, const char *prefix, int size, con
 
 /* ---- URL pieces ---- */
 
-/* Appends s percent-encoded (all but A-Za-z0-9-._~), for a path segment or query value. */
-static pdt_err url_escaped(buf *url, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	pdt_err rc = PDT_OK;
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-		    *p == '~') {
-			rc = buf_appendc(url, (char)*p);
-		} else {
-			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			rc = buf_append(url, e, 3);
-		}
-	}
-	return rc;
-}
-
 /* Appends base (without trailing '/') + path. */
 static pdt_err url_start(buf *url, const char *base, const char *path)
 {
@@ -1016,7 +999,7 @@ pdt_err jira_sprint_issues(upstream_client *c, const jira_ref *ref, int64_t spri
 					      buf_appendf(&prefix, "%" PRId64 "/issue?", sprint_id) ||
 					      buf_appends(&suffix, JIRA_ISSUE_QUERY) ||
 					      (jql && *jql && (buf_appends(&suffix, "&jql=") ||
-							       url_escaped(&suffix, jql))));
+							       urlenc_append(&suffix, jql))));
 	if (!rc)
 		rc = list_all(&call, buf_str(&prefix), JIRA_AGILE_PAGE, buf_str(&suffix),
 			      issues_on_page, &ic);
@@ -1040,7 +1023,7 @@ pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char
 	}
 	if (!rc)
 		rc = url_built(&call, url_start(&prefix, ref->base, "/rest/api/3/issue/") ||
-					      url_escaped(&prefix, key) ||
+					      urlenc_append(&prefix, key) ||
 					      buf_appends(&prefix, "/changelog?"));
 	if (!rc)
 		rc = list_all(&call, buf_str(&prefix), JIRA_CHANGELOG_PAGE, "", changes_on_page,

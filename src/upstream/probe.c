@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "upstream/urlenc.h"
 #include "core/banned.h"
 
 #define PROBE_CONNECT_TIMEOUT_MS 5000L
@@ -56,16 +57,7 @@ pdt_err probe_get(const char *url, const char *const *headers, long *status, cha
 
 char *probe_path_escape(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	buf b = BUF_INIT(3 * strlen(s) + 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			buf_appendc(&b, (char)*p);
-		} else {
-			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			buf_append(&b, e, 3);
-		}
-	}
+	urlenc_append(&b, s);
 	return buf_detach(&b);
 }

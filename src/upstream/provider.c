@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "upstream/link.h"
 #include "upstream/provider_internal.h"
+#include "upstream/urlenc.h"
 #include "core/banned.h"
 
 #define PROVIDER_TEXT_ERR_MAX 100 /* bytes of a plain-text error body kept (GitLab 429) */
@@ -356,19 +357,7 @@ pdt_err provider_url_base(buf *url, const char *base)
 
 pdt_err provider_url_escaped(buf *url, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	pdt_err rc = PDT_OK;
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-		    *p == '~') {
-			rc = buf_appendc(url, (char)*p);
-		} else {
-			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			rc = buf_append(url, e, 3);
-		}
-	}
-	return rc;
+	return urlenc_append(url, s);
 }
 
 pdt_err provider_url_since(buf *url, int64_t since)

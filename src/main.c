@@ -54,6 +54,7 @@ static const char *usage_text =
 	"  SYNC_ENABLED (true)  SYNC_INTERVAL_COMMITS (15m)  SYNC_INTERVAL_JIRA (30m)\n"
 	"  SYNC_LOOKBACK_DAYS (30)  SYNC_CONCURRENCY (4)  GITHUB_API_URL (https://api.github.com)\n"
 	"  UPSTREAM_TIMEOUT (30s: one upstream request attempt)\n"
+	"  JIRA_FIRST_SYNC_TIMEOUT (20s: the first Jira pass a /api/jira read waits for)\n"
 	"A missing required variable or a value that does not parse exits with status 2.\n";
 
 static int load_config(config *cfg, bool need_secrets)

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "core/timeutil.h"
 #include "http/response.h"
 #include "sync/jira.h"
 #include "sync/jiradetail.h"
@@ -25,7 +26,8 @@ static bool jira_ready(api_app *a, http_req *req, http_resp *resp)
 		store_sync_status_release(&st);
 		if (never) {
 			sync_report *rep = NULL;
-			sync_jira_user(a->sync, req->user_id, &rep);
+			int64_t ms = a->cfg->jira_first_sync_timeout_ns / TIMEUTIL_NS_PER_MS;
+			sync_jira_user_bounded(a->sync, req->user_id, ms, &rep);
 			sync_report_unref(rep);
 		}
 	}

@@ -30,6 +30,8 @@ typedef struct config {
 	char *github_api_url;          /* GITHUB_API_URL, default "https://api.github.com", no trailing '/' */
 	int64_t shutdown_timeout_ns;   /* SHUTDOWN_TIMEOUT, default 10s, > 0 */
 	int64_t upstream_timeout_ns;   /* UPSTREAM_TIMEOUT: one upstream attempt, default 30s, > 0 */
+	int64_t jira_first_sync_timeout_ns; /* JIRA_FIRST_SYNC_TIMEOUT: the synchronous first Jira
+					     * pass of a /api/jira read, default 20s, > 0 */
 	char *cors_allowed_origins;    /* CORS_ALLOWED_ORIGINS, default "*" */
 	int http_threads;              /* HTTP_THREADS, default 8, 1..256 */
 	char *log_level;               /* LOG_LEVEL, default "info" (debug|info|warn|error) */

@@ -48,8 +48,22 @@ typedef struct jpass {
 	jiradetail_set cards;
 	VEC(int64_t) synced;
 	int64_t cur_board;
+	int64_t deadline_ms; /* monotonic; 0 = none */
 	char error[400];
 } jpass;
+
+/* Cancelled, or past the pass's time limit (which is then reported). */
+static bool out_of_time(jpass *p)
+{
+	if (upstream_client_cancelled(p->ctx->client))
+		return true;
+	if (!p->deadline_ms || timeutil_mono_ms() < p->deadline_ms)
+		return false;
+	if (!p->error[0])
+		snprintf(p->error, sizeof p->error,
+			 "time limit reached; the rest is synced by the next pass");
+	return true;
+}
 
 static void fail(jpass *p, const char *what, pdt_err rc, const provider_result *res)
 {
@@ -93,7 +107,7 @@ static pdt_err list_boards_and_sprints(jpass *p)
 		fail(p, "boards", rc, &res);
 		return rc;
 	}
-	for (size_t i = 0; i < p->boards.n; i++) {
+	for (size_t i = 0; i < p->boards.n && !out_of_time(p); i++) {
 		memset(&res, 0, sizeof res);
 		p->cur_board = p->boards.v[i];
 		rc = jira_sprints(p->ctx->client, &p->ref, p->boards.v[i], on_sprint, p, &res);
@@ -119,7 +133,7 @@ static int64_t synced_at(const struct store_sprint_list *known, int64_t jira_id)
 	return 0;
 }
 
-/* 0: skip; 1: closed; 2: future; 3: active — also the listing order. */
+/* 0: skip; 1: closed; 2: future; 3: active — listed from 3 down. */
 static int wanted(const jpass *p, const owned_sprint *s, const struct store_sprint_list *known)
 {
 	if (strcmp(s->state, "active") == 0)
@@ -172,10 +186,12 @@ static void list_all_issues(jpass *p)
 		snprintf(p->error, sizeof p->error, "database error");
 		return;
 	}
-	for (int order = 1; order <= 3; order++)
+	/* Active first, then future, then recently closed: what matters most
+	 * arrives first when a time limit cuts the pass short, and a carried-over
+	 * card keeps its newest sprint. */
+	for (int order = 3; order >= 1; order--)
 		for (size_t i = 0; i < p->sprints.n; i++)
-			if (wanted(p, &p->sprints.v[i], &known) == order &&
-			    !upstream_client_cancelled(p->ctx->client))
+			if (wanted(p, &p->sprints.v[i], &known) == order && !out_of_time(p))
 				list_issues(p, &p->sprints.v[i], &known);
 	store_sprint_list_release(&known);
 }
@@ -229,11 +245,12 @@ static bool open_ref(jpass *p, const store_user *u, char **token, char **base,
 	return true;
 }
 
-static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, sync_report *rep)
+static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t max_ms, sync_report *rep)
 {
 	store_user u = {0};
 	char *token = NULL, *base = NULL, key[SYNC_KEY_LEN];
-	jpass p = {.ctx = ctx, .user_id = user_id, .now = timeutil_now()};
+	jpass p = {.ctx = ctx, .user_id = user_id, .now = timeutil_now(),
+		   .deadline_ms = max_ms > 0 ? timeutil_mono_ms() + max_ms : 0};
 	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
 	if (rc)
 		goto cleanup;
@@ -246,7 +263,7 @@ static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, sync_report *rep)
 	if (!open_ref(&p, &u, &token, &base, key) ||
 	    store_sync_last_success(ctx->st, user_id, SOURCE, &p.last_success))
 		goto cleanup;
-	if (list_boards_and_sprints(&p) == PDT_OK)
+	if (list_boards_and_sprints(&p) == PDT_OK && !out_of_time(&p))
 		list_all_issues(&p);
 	if (upstream_client_cancelled(ctx->client)) {
 		snprintf(p.error, sizeof p.error, "cancelled");
@@ -265,12 +282,12 @@ cleanup:
 	return rc;
 }
 
-static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
+static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t max_ms, sync_report **out)
 {
 	int64_t t0 = timeutil_mono_ms();
 	sync_report *rep = sync_report_new(0);
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
-	rep->rc = run_pass(ctx, user_id, rep);
+	rep->rc = run_pass(ctx, user_id, max_ms, rep);
 	if (upstream_client_cancelled(ctx->client))
 		store_sync_status_abort(ctx->st, user_id, SOURCE);
 	else
@@ -287,7 +304,8 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	return rep->rc;
 }
 
-pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
+pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
+				sync_report **out)
 {
 	sync_report *joined = NULL;
 	*out = NULL;
@@ -295,7 +313,12 @@ pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
 		*out = joined;
 		return joined ? joined->rc : PDT_ESTORE;
 	}
-	return locked_pass(ctx, user_id, out);
+	return locked_pass(ctx, user_id, max_ms, out);
+}
+
+pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
+{
+	return sync_jira_user_bounded(ctx, user_id, 0, out);
 }
 
 pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out)
@@ -303,5 +326,5 @@ pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	*out = NULL;
 	if (!userlock_try_enter(ctx->locks, user_id, SOURCE))
 		return PDT_ECONFLICT;
-	return locked_pass(ctx, user_id, out);
+	return locked_pass(ctx, user_id, 0, out);
 }

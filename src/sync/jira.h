@@ -8,8 +8,8 @@
  *      skipped), every sprint of every state;
  *   2. the issues of active and future sprints on every pass, and of a closed
  *      sprint that ended within SYNC_LOOKBACK_DAYS once (closed sprints do not
- *      change); listed in that order reversed (closed, future, active) so a
- *      card carried over into the active sprint ends up there;
+ *      change); listed in that order, so a card carried over into the active
+ *      sprint stays there;
  *   3. later passes ask only for issues updated since the last fully
  *      successful pass minus JIRA_OVERLAP_S (JQL has minute precision and is
  *      read in the Jira user's time zone, which pdt does not know);
@@ -31,6 +31,12 @@
 /* Runs (or joins) the user's Jira pass; status and userlock as for commits.
  * PDT_EINVAL when the user's Jira settings are incomplete. */
 pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out);
+
+/* The same with a time limit (ms, 0 = none): past it no further request is
+ * started, what arrived is stored, and the error says the next pass goes on.
+ * The first read of /api/jira for a never-synced user uses this. */
+pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
+			       sync_report **out);
 
 /* The same, but PDT_ECONFLICT at once when the user's pass is running. */
 pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out);

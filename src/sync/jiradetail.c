@@ -107,27 +107,17 @@ static json_t *detail_json(const jira_issue *i)
 			 "changelog", log);
 }
 
-/* The card slot for key: an existing one (emptied) or a new one. */
-static size_t slot_for(jiradetail_set *s, const char *key)
+static bool have_card(const jiradetail_set *s, const char *key)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->cards[i].key, key) != 0)
-			continue;
-		free_card(&s->cards[i]);
-		json_decref(s->details[i]);
-		s->details[i] = NULL;
-		/* Re-listed now: its detail is written with the current listing. */
-		if (i < s->pending_from) {
-			store_card_in tmp = s->cards[i];
-			memmove(&s->cards[i], &s->cards[i + 1], (s->n - i - 1) * sizeof *s->cards);
-			memmove(&s->details[i], &s->details[i + 1], (s->n - i - 1) * sizeof *s->details);
-			memmove(&s->truncated[i], &s->truncated[i + 1], s->n - i - 1);
-			s->cards[s->n - 1] = tmp;
-			s->pending_from--;
-			return s->n - 1;
-		}
-		return i;
-	}
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->cards[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* A new, empty card slot at the end. */
+static size_t new_slot(jiradetail_set *s)
+{
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 64;
 		s->cards = xrealloc(s->cards, s->cap * sizeof *s->cards);
@@ -142,9 +132,11 @@ static size_t slot_for(jiradetail_set *s, const char *key)
 int jiradetail_on_issue(const jira_issue *i, void *ctx)
 {
 	jiradetail_set *s = ctx;
-	if (!i->key || !i->key[0] || !jiradetail_key_allowed(s, i->key))
+	/* Sprints are listed active first: an issue carried over from an older
+	 * sprint keeps the first (newest) sprint it was seen in. */
+	if (!i->key || !i->key[0] || !jiradetail_key_allowed(s, i->key) || have_card(s, i->key))
 		return 0;
-	size_t k = slot_for(s, i->key);
+	size_t k = new_slot(s);
 	store_card_in *c = &s->cards[k];
 	c->key = xstrdup(i->key);
 	c->summary = xstrdup(i->summary ? i->summary : "");

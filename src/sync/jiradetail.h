@@ -9,7 +9,8 @@
  *    "changelog":[{"author","created","items":[{"field","from_string","to_string"}]}]}
  * (changelog oldest first, created as RFC 3339 UTC). Cards outside the
  * user's jira_project_keys are dropped; an issue listed twice (a carried-over
- * card) keeps its last listing; an issue whose embedded changelog was
+ * card) keeps its first listing — the sync lists active sprints first; an
+ * issue whose embedded changelog was
  * truncated gets its whole history fetched before its detail is written.
  *
  * Ownership: the set owns every card string and frees them in

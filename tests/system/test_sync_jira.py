@@ -203,6 +203,36 @@ class JiraIncrementalTest(JiraCase):
         self.assertIsNotNone(st["last_sync"])
 
 
+class JiraFirstReadTest(JiraCase):
+    def test_first_read_is_bounded_and_active_sprint_comes_first(self):
+        now = time.time()
+        fake = self.start_fake(seed=6)
+        fake.add_user("slow@example.com", "tok-slow")
+        main = fake.add_board("Main", project="PROJ")
+        futures = [fake.add_sprint(main, "Future %d" % i, state="future") for i in range(8)]
+        active = fake.add_sprint(main, "Now", state="active")
+        fake.add_issue(active, summary="urgent", updated=now - 3 * DAY)
+        for i, sid in enumerate(futures):
+            fake.add_issue(sid, summary="later %d" % i, updated=now - 3 * DAY)
+        fake.set_faults(latency_ms=400)
+        srv = self.start_server(env={"SYNC_ENABLED": "false",
+                                     "JIRA_FIRST_SYNC_TIMEOUT": "1500ms"})
+        tok, _ = self.configure(srv, fake, "slow@example.com", "tok-slow")
+        t0 = time.monotonic()
+        body = self.get(srv, tok, "/api/jira/active-sprint")
+        elapsed = time.monotonic() - t0
+        # boards + sprints + the active sprint's issues fit; the 8 future
+        # sprints' listings (3.2 s more) do not.
+        self.assertLess(elapsed, 1.5 + 0.4 * 2 + 1.5)
+        self.assertEqual([c["summary"] for c in body["cards"]], ["urgent"])
+        st = self.get(srv, tok, "/api/sync/status")["jira"]
+        self.assertIn("time limit", st["last_error"])
+        # A full pass completes the rest.
+        fake.clear_faults()
+        res = self.sync(srv, tok)
+        self.assertEqual((res["error"], res["cards"]), ("", 9))
+
+
 class JiraIsolationTest(JiraCase):
     def test_two_users_same_site_and_project_filter(self):
         fake = self.start_fake(seed=3)

@@ -112,8 +112,12 @@ class WorkerLoopTest(WorkerCase):
         self.assertIn("pdt_commits_stored %d\n" % len(truth), text)
 
     def test_next_sync_known_at_startup_and_syncing_visible(self):
-        self.gh.set_faults(latency_ms=300)
+        self.gh.set_faults(latency_ms=500)
         srv = self.start_server(env=self.env(SYNC_INTERVAL_COMMITS="1h"))
+        # Let the start-up pass (no users yet) end first, so the only pass of
+        # this user is the manual one below.
+        self.assertTrue(wait_for(lambda: "worker pass source=commits" in srv.log_text(),
+                                 timeout=10))
         token, _u, _repo = self.setup_user(srv)
         st = self.status(srv, token)
         self.assertIsNotNone(st["commits"]["next_sync"])

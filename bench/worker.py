@@ -44,35 +44,42 @@ Exit status: 0 every phase ran and answered as it should; 1 otherwise.
 """
 
 import hashlib
-import json
 import os
 import platform
 import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from fakes import FakeGitHub  # noqa: E402
+from benchlib import (  # noqa: E402
+    Api,
+    BenchError,
+    HOST,
+    Procs,
+    START_WAIT_S,
+    base_env,
+    copy_db,
+    env_int,
+    free_port,
+    git_desc,
+    log,
+    mb,
+    tail,
+)
 
-HOST = "127.0.0.1"
 OWNER = "bench"
 SEEDED = "seeded"           # the extra repository the commits are seeded into
 GH_TOKEN = "ghp_bench"
 GH_LOGIN = "bench"
 BIG_BUDGET = 1_000_000
-START_WAIT_S = 20
-STOP_WAIT_S = 15
-HTTP_TIMEOUT_S = 10
 WRK_THREADS, WRK_CONNS = 2, 16
 SHUTDOWN_TIMEOUT_S = 10
 HANG_S = 120
@@ -82,56 +89,18 @@ SHUTDOWN_AIM_S = 2.0
 ROUTES = (("status", "/api/sync/status"), ("commits", "/api/commits?limit=100"))
 
 # pdt configuration variables never inherited from the caller's environment
-CONFIG_VARS = (
-    "SERVER_PORT", "SERVER_ADDR", "DATABASE_URL", "JWT_SECRET", "JWT_EXPIRY_HOURS",
-    "ENCRYPTION_KEY", "SYNC_ENABLED", "SYNC_INTERVAL_COMMITS", "SYNC_INTERVAL_JIRA",
-    "SYNC_LOOKBACK_DAYS", "SYNC_CONCURRENCY", "GITHUB_API_URL", "SHUTDOWN_TIMEOUT",
-    "CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
-)
 
 PASS_RE = re.compile(r"worker pass source=commits (.*)$", re.M)
 
 
-class BenchError(Exception):
-    pass
 
 
-def log(msg):
-    print("--- " + msg, file=sys.stderr, flush=True)
 
 
-def env_int(name, default, minimum):
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        v = int(raw)
-    except ValueError:
-        raise BenchError("%s must be an integer, got %r" % (name, raw))
-    if v < minimum:
-        raise BenchError("%s must be >= %d, got %d" % (name, minimum, v))
-    return v
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
-def base_env(db_path, secrets_):
-    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
-    env.setdefault("PATH", "/usr/bin:/bin")
-    env.update({
-        "DATABASE_URL": "sqlite://" + db_path,
-        "JWT_SECRET": secrets_["jwt"],
-        "ENCRYPTION_KEY": secrets_["key"],
-        "SYNC_ENABLED": "false",
-    })
-    return env
 
 
 def vm_kb(pid, field):
@@ -147,95 +116,12 @@ def vm_kb(pid, field):
 
 # ---------------------------------------------------------------- processes
 
-class Procs:
-    """Every child this script starts; stop_all() on exit."""
-
-    def __init__(self):
-        self.live = {}  # pid -> (Popen, name)
-
-    def spawn(self, name, argv, **kw):
-        # own session: a process group (pgid = pid) that stop() can kill whole
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True, **kw)
-        self.live[p.pid] = (p, name)
-        return p
-
-    def reap(self, p, timeout, poll=0.02):
-        """Waits (bounded, polling) for p; returns (exit status, rusage) or
-        (None, None) on timeout. Uses os.wait4 so the rusage is p's own."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            except ChildProcessError:
-                self.live.pop(p.pid, None)
-                return (p.returncode, None)
-            if pid == p.pid:
-                self.live.pop(p.pid, None)
-                rc = os.waitstatus_to_exitcode(status)
-                p.returncode = rc  # keep Popen from waiting on a reaped pid
-                return rc, ru
-            if time.monotonic() >= deadline:
-                return None, None
-            time.sleep(poll)
-
-    def kill(self, p):
-        try:
-            os.killpg(p.pid, signal.SIGKILL)  # the group this script created
-        except (ProcessLookupError, PermissionError):
-            pass
-        return self.reap(p, 5)
-
-    def stop(self, p, name, timeout=STOP_WAIT_S):
-        """SIGTERM, bounded wait, then SIGKILL. Returns (exit status, rusage)."""
-        if p.pid not in self.live:
-            return p.returncode, None
-        try:
-            p.send_signal(signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        rc, ru = self.reap(p, timeout)
-        if rc is None:
-            log("%s (pid %d) did not exit %ds after SIGTERM; killing" % (name, p.pid, timeout))
-            rc, ru = self.kill(p)
-        return rc, ru
-
-    def stop_all(self):
-        for pid, (p, name) in list(self.live.items()):
-            self.stop(p, name, timeout=5)
 
 
 # ---------------------------------------------------------------- pdt serve
 
-class Api:
-    def __init__(self, port):
-        self.base = "http://%s:%d" % (HOST, port)
-        # never go through a proxy for 127.0.0.1
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def call(self, method, path, body=None, token=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        try:
-            with self.opener.open(req, timeout=HTTP_TIMEOUT_S) as r:
-                status, raw = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, raw = e.code, e.read()
-        try:
-            return status, json.loads(raw.decode() or "null")
-        except ValueError:
-            return status, raw.decode(errors="replace")
 
 
-def tail(path, n=30):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError:
-        return ""
 
 
 class Serve:
@@ -309,12 +195,6 @@ class Serve:
         return rc
 
 
-def copy_db(src_db, dst_dir):
-    os.makedirs(dst_dir)
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(src_db + suffix):
-            shutil.copy2(src_db + suffix, os.path.join(dst_dir, "pdt.db" + suffix))
-    return os.path.join(dst_dir, "pdt.db")
 
 
 def db_commits(db):
@@ -633,21 +513,8 @@ def shutdown_phase(procs, pdt, src_db, tmp, secrets_, gh_url, gh, failures):
 
 # ---------------------------------------------------------------- report
 
-def git_desc():
-    try:
-        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        if not rev:
-            return "no git commit"
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return rev + (" (modified)" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
-def mb(kb):
-    return "n/a" if kb is None else "%.1f" % (kb / 1024.0)
 
 
 def ms(v):

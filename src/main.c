@@ -55,6 +55,8 @@ static const char *usage_text =
 	"  SYNC_LOOKBACK_DAYS (30)  SYNC_CONCURRENCY (4)  GITHUB_API_URL (https://api.github.com)\n"
 	"  UPSTREAM_TIMEOUT (30s: one upstream request attempt)\n"
 	"  JIRA_FIRST_SYNC_TIMEOUT (20s: the first Jira pass a /api/jira read waits for)\n"
+	"  SYNC_WAIT (25s: how long POST /api/sync/* waits before answering 202)\n"
+	"  SYNC_MAX_WAIT (60s: longer Retry-After / rate-limit resets defer to the next pass)\n"
 	"A missing required variable or a value that does not parse exits with status 2.\n";
 
 static int load_config(config *cfg, bool need_secrets)
@@ -141,7 +143,8 @@ static int wait_for_signal(void)
 static upstream_client *new_client(const config *cfg)
 {
 	upstream_opts o = {.max_per_host = cfg->sync_concurrency,
-			   .timeout_ms = (long)(cfg->upstream_timeout_ns / TIMEUTIL_NS_PER_MS)};
+			   .timeout_ms = (long)(cfg->upstream_timeout_ns / TIMEUTIL_NS_PER_MS),
+			   .max_wait_ms = (long)(cfg->sync_max_wait_ns / TIMEUTIL_NS_PER_MS)};
 	return upstream_client_new(&o);
 }
 
@@ -281,7 +284,7 @@ static size_t sync_commit_users(sync_ctx *ctx, const int64_t *ids, size_t n)
 	size_t failures = 0;
 	for (size_t i = 0; i < n && !upstream_client_cancelled(ctx->client); i++) {
 		sync_report *r = NULL;
-		pdt_err rc = sync_commits_user(ctx, ids[i], &r);
+		pdt_err rc = sync_commits_user(ctx, ids[i], 0, &r);
 		if (rc) {
 			fprintf(stderr, "pdt: user %lld: %s\n", (long long)ids[i], pdt_strerror(rc));
 			failures++;

@@ -20,7 +20,7 @@ void api_sync_commits(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
 	sync_report *rep = NULL;
-	pdt_err rc = sync_commits_user(a->sync, req->user_id, &rep);
+	pdt_err rc = sync_commits_user(a->sync, req->user_id, 0, &rep);
 	if (rc || !rep) {
 		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
 		sync_report_unref(rep);

@@ -392,6 +392,8 @@ static const var vars[] = {
 	{"SHUTDOWN_TIMEOUT", V_DUR, OFF(shutdown_timeout_ns), "10s", 0, 0},
 	{"UPSTREAM_TIMEOUT", V_DUR, OFF(upstream_timeout_ns), "30s", 0, 0},
 	{"JIRA_FIRST_SYNC_TIMEOUT", V_DUR, OFF(jira_first_sync_timeout_ns), "20s", 0, 0},
+	{"SYNC_WAIT", V_DUR, OFF(sync_wait_ns), "25s", 0, 0},
+	{"SYNC_MAX_WAIT", V_DUR, OFF(sync_max_wait_ns), "60s", 0, 0},
 	{"CORS_ALLOWED_ORIGINS", V_STR, OFF(cors_allowed_origins), "*", 0, 0},
 	{"HTTP_THREADS", V_INT, OFF(http_threads), "8", 1, 256},
 	{"LOG_LEVEL", V_LEVEL, OFF(log_level), "info", 0, 0},

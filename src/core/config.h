@@ -32,6 +32,10 @@ typedef struct config {
 	int64_t upstream_timeout_ns;   /* UPSTREAM_TIMEOUT: one upstream attempt, default 30s, > 0 */
 	int64_t jira_first_sync_timeout_ns; /* JIRA_FIRST_SYNC_TIMEOUT: the synchronous first Jira
 					     * pass of a /api/jira read, default 20s, > 0 */
+	int64_t sync_wait_ns;          /* SYNC_WAIT: how long a manual trigger waits for its pass
+					* before answering 202, default 25s, > 0 */
+	int64_t sync_max_wait_ns;      /* SYNC_MAX_WAIT: the longest Retry-After / rate-limit reset a
+					* pass sleeps on (longer ones defer), default 60s, > 0 */
 	char *cors_allowed_origins;    /* CORS_ALLOWED_ORIGINS, default "*" */
 	int http_threads;              /* HTTP_THREADS, default 8, 1..256 */
 	char *log_level;               /* LOG_LEVEL, default "info" (debug|info|warn|error) */

@@ -70,6 +70,7 @@ typedef struct pass {
 	atomic_size_t next;
 	int64_t user_id;
 	int64_t now;
+	int64_t deadline_ms; /* monotonic; 0 = none */
 } pass;
 
 static void set_error(sync_repo_report *rep, const char *fmt, ...)
@@ -129,6 +130,7 @@ static bool make_ref(pass *p, const store_repo *r, repourl *ru, provider_ref *re
 	ref->name = r->name;
 	ref->token = token;
 	ref->ratelimit_key = gh ? p->tok->github_key : p->tok->gitlab_key;
+	ref->deadline_ms = p->deadline_ms;
 	return true;
 }
 
@@ -247,7 +249,8 @@ static void fill_names(sync_report *rep, const struct store_repo_list *l)
 	}
 }
 
-pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, sync_report **out)
+pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			 sync_report **out)
 {
 	store_user u = {0};
 	struct store_repo_list l = {0};
@@ -263,7 +266,8 @@ pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	open_token(ctx->cfg, u.gitlab_token_enc, "gitlab", &tok.gitlab, tok.gitlab_key,
 		   &tok.gitlab_err);
 	pass p = {.ctx = ctx, .tok = &tok, .repos = l.items, .user_id = user_id,
-		  .now = timeutil_now(), .report = sync_report_new(l.n)};
+		  .now = timeutil_now(), .report = sync_report_new(l.n),
+		  .deadline_ms = deadline_ms};
 	atomic_init(&p.next, 0);
 	fill_names(p.report, &l);
 	run_repos(&p);
@@ -308,11 +312,12 @@ static void log_pass(int64_t user_id, const sync_report *r, int64_t ms)
 }
 
 /* The pass under the user's lock, with status bookkeeping. */
-static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
+static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			   sync_report **out)
 {
 	int64_t t0 = timeutil_mono_ms();
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
-	pdt_err rc = sync_commits_run(ctx, user_id, out);
+	pdt_err rc = sync_commits_run(ctx, user_id, deadline_ms, out);
 	char *err = rc ? xstrdup(pdt_strerror(rc)) : summarise_errors(*out);
 	metrics_inc("pdt_sync_runs_total", "source", SOURCE, NULL, NULL);
 	if (err)
@@ -328,7 +333,8 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	return rc;
 }
 
-pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
+pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			  sync_report **out)
 {
 	sync_report *joined = NULL;
 	*out = NULL;
@@ -336,13 +342,14 @@ pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
 		*out = joined;
 		return joined ? PDT_OK : PDT_ESTORE;
 	}
-	return locked_pass(ctx, user_id, out);
+	return locked_pass(ctx, user_id, deadline_ms, out);
 }
 
-pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out)
+pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			      sync_report **out)
 {
 	*out = NULL;
 	if (!userlock_try_enter(ctx->locks, user_id, SOURCE))
 		return PDT_ECONFLICT;
-	return locked_pass(ctx, user_id, out);
+	return locked_pass(ctx, user_id, deadline_ms, out);
 }

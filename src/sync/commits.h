@@ -48,18 +48,26 @@ typedef struct sync_ctx {
 void sync_ratelimit_key(const char *provider, const char *token, char out[SYNC_KEY_LEN]);
 
 /*
+ * deadline_ms (CLOCK_MONOTONIC ms, timeutil_mono_ms; 0 = none) bounds a pass:
+ * past it no upstream request is sent or waited for, repositories not yet
+ * synced report "deadline reached" and are left as they were for the next
+ * pass; what was stored stays.
+ *
  * Runs (or joins) the user's commit pass and returns its report (caller
  * unrefs). Records status "syncing" then "idle" with last_sync/last_error.
  * PDT_OK with a report even when repositories failed (see their errors);
  * another code only when the pass could not run at all (no such user, store).
  */
-pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, sync_report **out);
+pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			  sync_report **out);
 
 /* The same, but when the user's pass is already running it returns
  * PDT_ECONFLICT at once instead of waiting (the background worker). */
-pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out);
+pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			      sync_report **out);
 
 /* The pass without the lock or status bookkeeping. */
-pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, sync_report **out);
+pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			 sync_report **out);
 
 #endif

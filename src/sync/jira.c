@@ -69,6 +69,8 @@ static void fail(jpass *p, const char *what, pdt_err rc, const provider_result *
 {
 	if (p->error[0])
 		return; /* keep the first failure: the rest usually follow from it */
+	if (rc == PDT_ETIMEOUT && out_of_time(p))
+		return; /* the time limit cut a request short: out_of_time said so */
 	if (res->status)
 		snprintf(p->error, sizeof p->error, "%s: %s (HTTP %ld)", what,
 			 res->err[0] ? res->err : pdt_strerror(rc), res->status);
@@ -241,7 +243,7 @@ static bool open_ref(jpass *p, const store_user *u, char **token, char **base,
 	}
 	sync_ratelimit_key("jira", *token, key);
 	p->ref = (jira_ref){.base = *base, .email = u->jira_email, .token = *token,
-			    .ratelimit_key = key};
+			    .ratelimit_key = key, .deadline_ms = p->deadline_ms};
 	return true;
 }
 

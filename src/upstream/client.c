@@ -478,6 +478,14 @@ static void set_method(CURL *e, const upstream_req *req)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
 }
 
+/* Milliseconds left before req's deadline; INT64_MAX when it has none. */
+static int64_t time_left_ms(const upstream_req *req)
+{
+	if (!req->deadline_ms)
+		return INT64_MAX;
+	return req->deadline_ms - timeutil_mono_ms();
+}
+
 static bool xfer_setup(upstream_client *c, const upstream_req *req, xfer *x)
 {
 	CURL *e = curl_easy_init();
@@ -489,7 +497,11 @@ static bool xfer_setup(upstream_client *c, const upstream_req *req, xfer *x)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hl);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "pdt/" PDT_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	int64_t left = time_left_ms(req);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+			 left < c->o.timeout_ms ? (long)(left > 1 ? left : 1) : c->o.timeout_ms);
+	if (left < c->o.connect_timeout_ms)
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(left > 1 ? left : 1));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -692,20 +704,35 @@ static pdt_err fail_cancelled(upstream_resp *resp)
 	return PDT_ECANCELLED;
 }
 
+/* A rate-limit wait that will not be made: when it would have ended. */
+static pdt_err fail_ratelimited(upstream_resp *resp, int64_t wait_ms)
+{
+	resp->retry_at = ratelimit_wall_ms() / 1000 + (wait_ms + 999) / 1000;
+	return PDT_ERATELIMIT;
+}
+
+static pdt_err fail_deadline(upstream_resp *resp)
+{
+	snprintf(resp->error, sizeof resp->error, "deadline reached");
+	return PDT_ETIMEOUT;
+}
+
 /* Before sending: waits while the key's budget is spent. */
 static pdt_err gate(upstream_client *c, const upstream_req *req, upstream_resp *resp)
 {
 	for (;;) {
 		if (atomic_load(&c->cancelled))
 			return fail_cancelled(resp);
+		if (time_left_ms(req) <= 0)
+			return fail_deadline(resp);
 		int64_t w = ratelimit_wait_ms(c->rl, req->ratelimit_key, ratelimit_wall_ms());
 		if (w <= 0)
 			return PDT_OK;
-		if (w > c->o.max_wait_ms) {
+		if (w > c->o.max_wait_ms || w > time_left_ms(req)) {
 			snprintf(resp->error, sizeof resp->error,
 				 "rate limit spent; resets in %lld s (over the wait limit)",
 				 (long long)(w / 1000));
-			return PDT_ERATELIMIT;
+			return fail_ratelimited(resp, w);
 		}
 		atomic_fetch_add(&c->stats.ratelimit_waits, 1);
 		count_wait(req);
@@ -748,14 +775,17 @@ static pdt_err retry_loop(upstream_client *c, const upstream_req *req, upstream_
 		int64_t wait = retry_wait_ms(c, n, &o, hint);
 		char u[LOG_URL_MAX];
 		url_for_log(req->url, u, sizeof u);
-		if (wait > c->o.max_wait_ms) {
+		bool too_long = wait > c->o.max_wait_ms, too_late = wait >= time_left_ms(req);
+		if (too_late && !o.ratelimited)
+			return o.rc; /* no time left to retry: the last answer stands */
+		if (too_long || too_late) {
 			log_warn("upstream msg=\"wait over the limit, giving up\" url=%s status=%ld "
 				 "attempt=%d wait_ms=%lld",
 				 u, resp->status, resp->attempts, (long long)wait);
 			snprintf(resp->error, sizeof resp->error,
 				 "HTTP %ld: asked to wait %lld s (over the wait limit)", resp->status,
 				 (long long)(wait / 1000));
-			return PDT_ERATELIMIT;
+			return fail_ratelimited(resp, wait);
 		}
 		log_warn("upstream msg=retry url=%s status=%ld attempt=%d wait_ms=%lld error=\"%s\"", u,
 			 resp->status, resp->attempts, (long long)wait, resp->error);
@@ -782,6 +812,7 @@ void upstream_resp_release(upstream_resp *r)
 	r->etag = r->link = r->next_page = NULL;
 	r->status = 0;
 	r->attempts = 0;
+	r->retry_at = 0;
 	r->error[0] = '\0';
 }
 

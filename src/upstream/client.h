@@ -86,6 +86,10 @@ typedef struct upstream_req {
 	const char *body;            /* request body (POST), NULL for none */
 	size_t body_len;
 	const char *userpwd;         /* "user:password" for Basic auth (Jira), NULL for none */
+	/* CLOCK_MONOTONIC ms (timeutil_mono_ms) after which nothing is sent or
+	 * waited for: each attempt's timeout is cut to it, and a backoff or
+	 * rate-limit wait that would end past it is not made. 0 = none. */
+	int64_t deadline_ms;
 } upstream_req;
 
 typedef struct upstream_resp {
@@ -96,6 +100,7 @@ typedef struct upstream_resp {
 	char *next_page;    /* x-next-page header (GitLab) or NULL; "" counts as NULL */
 	int attempts;       /* how many were sent */
 	char error[160];    /* why, when upstream_do fails (never contains a header) */
+	int64_t retry_at;   /* on PDT_ERATELIMIT: when the limit lifts (Unix s), 0 if unknown */
 } upstream_resp;
 
 /* Frees what resp holds and leaves it empty (reusable). NULL is fine. */
@@ -108,7 +113,9 @@ void upstream_resp_release(upstream_resp *r);
  *   PDT_OK         a final answer: 2xx, 304, or a permanent 4xx (check status)
  *   PDT_EUPSTREAM  retries exhausted on 5xx/network errors (status = the last one)
  *   PDT_ERATELIMIT still rate-limited after retries, or the wait would exceed max_wait_ms
- *   PDT_ETIMEOUT   the last attempt timed out
+ *                  or pass req->deadline_ms (resp->retry_at says until when)
+ *   PDT_ETIMEOUT   the last attempt timed out, or req->deadline_ms passed (a backoff
+ *                  wait would end past it; resp->error says which)
  *   PDT_ETOOBIG    the body exceeded max_body
  *   PDT_ECANCELLED cancelled
  *   PDT_EINVAL     no URL, a malformed one, or a scheme other than http(s)

@@ -852,8 +852,16 @@ static pdt_err get(const jira_call *call, const char *url, upstream_resp *resp)
 	req.headers = headers;
 	req.ratelimit_key = call->ref->ratelimit_key;
 	req.userpwd = call->userpwd;
+	req.deadline_ms = call->ref->deadline_ms;
 	rc = upstream_do(call->c, &req, resp);
 	call->res->status = resp->status;
+	call->res->retry_at = resp->retry_at;
+	if (rc == PDT_ERATELIMIT && resp->retry_at) {
+		char t[TIMEUTIL_RFC3339_LEN];
+		timeutil_format_rfc3339(resp->retry_at, t);
+		seterr(call->res, "rate limited until %s; deferred to the next pass", t);
+		return rc;
+	}
 	if (rc) {
 		if (resp->status >= 400 && body_message(call, resp))
 			return rc;

@@ -56,6 +56,7 @@ typedef struct jira_ref {
 	const char *email;
 	const char *token;
 	const char *ratelimit_key;
+	int64_t deadline_ms; /* as provider_ref.deadline_ms; 0 = none */
 } jira_ref;
 
 /* Base URL from a user's jira_workspace: a bare host "team.atlassian.net"

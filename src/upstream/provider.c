@@ -482,8 +482,16 @@ static pdt_err get(upstream_client *c, const provider_ref *ref, const req_header
 	req.headers = h->lines;
 	req.ratelimit_key = ref->ratelimit_key;
 	req.etag = etag;
+	req.deadline_ms = ref->deadline_ms;
 	pdt_err rc = upstream_do(c, &req, resp);
 	res->status = resp->status;
+	res->retry_at = resp->retry_at;
+	if (rc == PDT_ERATELIMIT && resp->retry_at) {
+		char t[TIMEUTIL_RFC3339_LEN];
+		timeutil_format_rfc3339(resp->retry_at, t);
+		seterr(res, "rate limited until %s; deferred to the next pass", t);
+		return rc;
+	}
 	if (rc) {
 		/* retries spent on a 429 / 5xx: the answer's own words first */
 		if (resp->status >= 400 && body_message(ref, resp, res))

@@ -40,12 +40,18 @@ typedef struct provider_ref {
 	/* GitLab numeric project id when known (from provider_repo_info_get); NULL = address
 	 * the project by its path */
 	const char *project_id;
+	/* CLOCK_MONOTONIC ms past which no request is sent or waited for (the
+	 * pass's deadline, see upstream_req.deadline_ms); 0 = none */
+	int64_t deadline_ms;
 } provider_ref;
 
 /* The outcome of one provider call, for the caller's error handling. */
 typedef struct provider_result {
 	long status;     /* last HTTP status, 0 if none */
 	char err[200];   /* human-readable, never contains the token */
+	int64_t retry_at; /* PDT_ERATELIMIT: when the limit lifts (Unix s; 0 unknown). The
+			   * wait was longer than SYNC_MAX_WAIT or the deadline allows, so the
+			   * caller defers; err then reads "rate limited until <time> ..." */
 } provider_result;
 
 typedef struct provider_repo_info {

@@ -679,7 +679,8 @@ static void test_early_stop(void **state)
 static void test_call_arguments(void **state)
 {
 	provider_result res;
-	jira_ref ref = {"https://team.atlassian.net", "ana@example.com", "s3cr3t-token", "jira:x"};
+	jira_ref ref = {.base = "https://team.atlassian.net", .email = "ana@example.com",
+			.token = "s3cr3t-token", .ratelimit_key = "jira:x"};
 	jira_ref bad = ref;
 	(void)state;
 	bad.base = "team.atlassian.net";

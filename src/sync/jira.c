@@ -247,12 +247,12 @@ static bool open_ref(jpass *p, const store_user *u, char **token, char **base,
 	return true;
 }
 
-static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t max_ms, sync_report *rep)
+static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms, sync_report *rep)
 {
 	store_user u = {0};
 	char *token = NULL, *base = NULL, key[SYNC_KEY_LEN];
 	jpass p = {.ctx = ctx, .user_id = user_id, .now = timeutil_now(),
-		   .deadline_ms = max_ms > 0 ? timeutil_mono_ms() + max_ms : 0};
+		   .deadline_ms = deadline_ms};
 	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
 	if (rc)
 		goto cleanup;
@@ -284,12 +284,13 @@ cleanup:
 	return rc;
 }
 
-static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t max_ms, sync_report **out)
+static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			   sync_report **out)
 {
 	int64_t t0 = timeutil_mono_ms();
 	sync_report *rep = sync_report_new(0);
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
-	rep->rc = run_pass(ctx, user_id, max_ms, rep);
+	rep->rc = run_pass(ctx, user_id, deadline_ms, rep);
 	if (upstream_client_cancelled(ctx->client))
 		store_sync_status_abort(ctx->st, user_id, SOURCE);
 	else
@@ -315,7 +316,7 @@ pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
 		*out = joined;
 		return joined ? joined->rc : PDT_ESTORE;
 	}
-	return locked_pass(ctx, user_id, max_ms, out);
+	return locked_pass(ctx, user_id, max_ms > 0 ? timeutil_mono_ms() + max_ms : 0, out);
 }
 
 pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
@@ -323,10 +324,11 @@ pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
 	return sync_jira_user_bounded(ctx, user_id, 0, out);
 }
 
-pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out)
+pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			   sync_report **out)
 {
 	*out = NULL;
 	if (!userlock_try_enter(ctx->locks, user_id, SOURCE))
 		return PDT_ECONFLICT;
-	return locked_pass(ctx, user_id, 0, out);
+	return locked_pass(ctx, user_id, deadline_ms, out);
 }

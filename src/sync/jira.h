@@ -38,8 +38,10 @@ pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out);
 pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
 			       sync_report **out);
 
-/* The same, but PDT_ECONFLICT at once when the user's pass is running. */
-pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, sync_report **out);
+/* The same, but PDT_ECONFLICT at once when the user's pass is running;
+ * deadline_ms (CLOCK_MONOTONIC ms, 0 = none) bounds it like max_ms. */
+pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			   sync_report **out);
 
 /* true when email, token and workspace are all set. */
 bool sync_jira_configured(const store_user *u);

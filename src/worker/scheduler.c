@@ -49,7 +49,7 @@ static void sync_one(pass_totals *t, int64_t user_id)
 {
 	sync_ctx *ctx = t->l->s->ctx;
 	sync_report *r = NULL;
-	pdt_err rc = is_jira(t->l) ? sync_jira_user_try(ctx, user_id, &r)
+	pdt_err rc = is_jira(t->l) ? sync_jira_user_try(ctx, user_id, 0, &r)
 				   : sync_commits_user_try(ctx, user_id, 0, &r);
 	if (rc == PDT_ECONFLICT) {
 		atomic_fetch_add(&t->skipped, 1); /* a manual sync of this user is running */

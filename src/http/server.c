@@ -145,7 +145,9 @@ static size_t route_body_max(const http_route *r)
 	return r && r->body_max ? r->body_max : HTTP_BODY_DEFAULT_MAX;
 }
 
-/* First call for a request: route it; may answer at once (404, 405, 413, 204). */
+/* First call for a request: route it; may answer at once (404, 405, 401, 413,
+ * 204). The token is checked before the body is looked at, so a protected route
+ * answers a caller without one 401 whatever it sent (not 413 or 400). */
 static enum MHD_Result begin_request(http_server *s, http_req *req, const char *url)
 {
 	router_result rr = router_match(s->cfg.routes, s->cfg.nroutes, req->method, url,
@@ -162,6 +164,11 @@ static enum MHD_Result begin_request(http_server *s, http_req *req, const char *
 	if (rr == ROUTER_BAD_METHOD)
 		return answer_error(s, req, 405, "method not allowed");
 	buf_init(&req->body, route_body_max(req->route));
+	if (req->route->flags & HTTP_AUTH) {
+		http_resp resp = {0};
+		if (s->cfg.auth(s->cfg.app, req, &resp) != 0)
+			return send_resp(s, req, &resp);
+	}
 	if (declared_too_big(req, req->body.max))
 		return answer_error(s, req, 413, "request body too large");
 	return MHD_YES;
@@ -177,8 +184,6 @@ static enum MHD_Result run_handler(http_server *s, http_req *req)
 		if (jsonbind_parse(req->body.data, req->body.len, &req->json, err, sizeof err))
 			return answer_error(s, req, 400, err);
 	}
-	if ((req->route->flags & HTTP_AUTH) && s->cfg.auth(s->cfg.app, req, &resp) != 0)
-		return send_resp(s, req, &resp);
 	req->route->handler(s->cfg.app, req, &resp);
 	if (resp.status == 0)
 		http_resp_error(&resp, 500, "internal error");

@@ -1,10 +1,10 @@
 #ifndef PDT_HTTP_SERVER_H
 #define PDT_HTTP_SERVER_H
 /*
- * server: libmicrohttpd glue. One epoll thread pool serves every connection;
- * each request goes: route match (404/405, CORS preflight) -> body read with
- * its cap (413) -> JSON parse for HTTP_JSON routes (400) -> auth hook for
- * HTTP_AUTH routes (401) -> handler -> response with CORS headers -> one
+ * server: libmicrohttpd glue. One poll-mode thread pool serves every connection;
+ * each request goes: route match (404/405, CORS preflight) -> auth hook for
+ * HTTP_AUTH routes (401, before any byte of the body is read) -> body read
+ * with its cap (413) -> JSON parse for HTTP_JSON routes (400) -> handler -> response with CORS headers -> one
  * access-log line (method, route pattern, status, duration: never the raw
  * URL, headers or body, so no token or password can reach the log).
  *

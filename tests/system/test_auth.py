@@ -5,7 +5,7 @@ import time
 import unittest
 
 from harness import (PdtTestCase, decode_jwt, delete_user, db_query, jwt_signature_ok, make_jwt,
-                     b64url_decode)
+                     b64url_decode, parse_status)
 
 USER_KEYS = {"id", "email", "name", "created_at", "updated_at"}
 PASSWORD = "s3cret-passphrase"
@@ -359,6 +359,28 @@ class BadTokenTest(PdtTestCase):
                     body = {} if method in ("PUT", "POST") else None
                     r = self.server.request(method, path, body=body, headers=headers)
                     self.assertError(r, 401)
+
+    def test_401_before_the_body_is_looked_at(self):
+        # Without a valid token the body is never read: not 400 for bad JSON,
+        # not 413 for a declared huge body.
+        routes = [("PUT", "/api/user/profile"), ("POST", "/api/repos"),
+                  ("POST", "/api/commits/abc123/link"), ("POST", "/api/sync/commits")]
+        for method, path in routes:
+            for label, hdr in (("none", None), ("garbage", "Bearer garbage")):
+                with self.subTest(method=method, path=path, token=label, body="bad json"):
+                    headers = {} if hdr is None else {"Authorization": hdr}
+                    r = self.server.request(method, path, headers=headers, raw_body=b"{not json")
+                    self.assertError(r, 401)
+                with self.subTest(method=method, path=path, token=label, body="huge"):
+                    auth = b"" if hdr is None else b"Authorization: " + hdr.encode() + b"\r\n"
+                    reply, outcome = self.server.raw(
+                        method.encode() + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                        + auth + b"Content-Type: application/json\r\n"
+                        b"Content-Length: 1073741824\r\n\r\n{", timeout=5)
+                    self.assertEqual(parse_status(reply), 401, (reply[:200], outcome))
+        # control: with the token, the same bad body is the caller's error
+        r = self.server.request("POST", "/api/repos", token=self.token, raw_body=b"{not json")
+        self.assertError(r, 400)
 
     def test_healthz_needs_no_token(self):
         r = self.server.request("GET", "/healthz")

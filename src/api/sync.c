@@ -65,7 +65,7 @@ static json_t *status_json(api_app *a, int64_t user_id, const char *source)
 	int64_t next = st.next_sync ? st.next_sync : scheduler_next_sync(a->worker, source);
 	json_t *j = json_pack("{s:o,s:o,s:s,s:o}", "last_sync", http_json_time(st.last_sync),
 			      "next_sync", http_json_time(next), "status", st.status,
-			      "last_error", st.last_error ? json_string(st.last_error) : json_null());
+			      "last_error", st.last_error ? http_json_str(st.last_error) : json_null());
 	store_sync_status_release(&st);
 	return j;
 }

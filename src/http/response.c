@@ -5,6 +5,7 @@
 
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "core/banned.h"
 
 void http_resp_json(http_resp *resp, int status, json_t *j)
@@ -75,7 +76,8 @@ json_t *http_json_time(int64_t unix_s)
 
 json_t *http_json_str(const char *s)
 {
-	json_t *j = json_string(s ? s : "");
-	/* Stored text that is not valid UTF-8 must not make the response fail. */
-	return j ? j : json_string("");
+	/* Text that is not valid UTF-8 (a message cut mid-character) must not
+	 * make the response fail: keep its valid prefix. */
+	s = s ? s : "";
+	return json_stringn(s, utf8_valid_prefix(s, strlen(s)));
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "store/sqlite_internal.h"
 
 #include "core/banned.h"
@@ -225,7 +226,10 @@ static pdt_err status_write(store *s, sqlite_stmt_id id, int64_t user_id, const 
 	if (src == SQLITE_OK)
 		src = sqlite_bind_text(st, 2, source);
 	if (src == SQLITE_OK && id == SQ_STATUS_FINISH)
-		src = sqlite3_bind_int64(st, 3, now) || sqlite_bind_text(st, 4, error);
+		src = sqlite3_bind_int64(st, 3, now) ||
+		      (error ? sqlite3_bind_text(st, 4, error,
+						 (int)utf8_fit(error, STORE_ERROR_MAX), SQLITE_STATIC)
+			     : sqlite3_bind_null(st, 4));
 	rc = src == SQLITE_OK ? sqlite_step_done(c, st, "status write")
 			      : sqlite_fail(c, sqlite3_errcode(c->db), "status bind");
 	sqlite_stmt_done(st);

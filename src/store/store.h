@@ -287,7 +287,10 @@ pdt_err store_sync_status_get(store *s, int64_t user_id, const char *source,
 			      store_sync_status *out);
 /* status = "syncing" (row created when missing). */
 pdt_err store_sync_status_begin(store *s, int64_t user_id, const char *source);
-/* status = "idle", last_sync = now, last_error = error (NULL clears it). */
+/* status = "idle", last_sync = now, last_error = error (NULL clears it). The
+ * error is kept to its longest valid UTF-8 prefix of at most STORE_ERROR_MAX
+ * bytes, so a message cut mid-character never reaches a reader. */
+#define STORE_ERROR_MAX 2000
 pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, int64_t now,
 				 const char *error);
 

@@ -157,15 +157,18 @@ class GitHubSyncTest(SyncCase):
         self.assertEqual(self.gh.rate_units_used("ghp_alice_token"), 0)
         self.assertEqual(self.gh.budget("ghp_alice_token")["remaining"], remaining)
 
-        # Two commits on one branch: only that branch's commits are listed again.
+        # Two commits on one branch: one compare from its stored head, nothing else.
+        old_head = self.gh.branch_shas("octo", "hello", "feature/b")[0]
         new = self.gh.add_commits("octo", "hello", "feature/b", 2, start_date=time.time() - 60)
         self.gh.reset_log()
         res = self.sync(self.srv, self.token)
         self.assertEqual(res["octo/hello"]["new_commits"], 2)
-        listed = [e for e in self.gh.log() if "/commits" in e["path"]]
-        self.assertTrue(listed)
-        for e in listed:
-            self.assertEqual(e["query"].get("sha"), "feature/b", e)
+        self.assertEqual(res["octo/hello"]["total_fetched"], 2)
+        log = self.gh.log()
+        self.assertEqual(sorted((e["path"], e["status"]) for e in log), [
+            ("/repos/octo/hello/branches", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (old_head, new[0]), 200),
+            ("/repos/octo/world/branches", 304)], log)
         self.assertEqual(res["octo/world"]["total_fetched"], 0)
         stored = {c["sha"]: c for c in self.commits(self.srv, self.token, self.hello["id"])}
         for sha in new:

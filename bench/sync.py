@@ -28,6 +28,9 @@ forks+execs pdt, reaps it with os.wait4 and writes its rusage and wall time.
 env: REPOS=50 BRANCHES=5 COMMITS=400 LATENCY_MS=20 CONCURRENCY=4
      PASS_TIMEOUT=300 (seconds, per sync pass)  PDT_BIN (default build/pdt)
      KEEP_TMP=1 (keep the temp dir: DBs, pdt logs, sync output)
+     BASE_BIN=/path/to/other/pdt, or BASE_REV=<git rev> (built in a temporary git
+     worktree): run every pass with that build too, on the same fake, and print
+     both side by side with the new/base ratios
      STRICT=1 (also exit 1 when an aim is missed)
 Exit status: 0 all passes ran and the counts are right; 1 otherwise.
 """
@@ -160,6 +163,8 @@ def db_counts(db):
 # ---------------------------------------------------------------- sync passes
 
 def classify(path):
+    if "/compare/" in path:
+        return "compare"
     if "/commits" in path:
         return "commits"
     if "/branches" in path:
@@ -256,14 +261,109 @@ def expected_distinct(gh, repo_names, branches):
     return total
 
 
+def truth(gh, repo_names, lookback_days=30):
+    """{(full name, sha): branch} as pdt must store them: every branch's commits with
+    a committer date inside the window, attributed to the default branch when on
+    it, else to the first branch by name that has it."""
+    now = time.time()
+    out = {}
+    for full in repo_names:
+        repo = gh.get_repo(full)
+        order = sorted(repo.branches)
+        if repo.default_branch in order:
+            order.remove(repo.default_branch)
+            order.insert(0, repo.default_branch)
+        for b in order:
+            for sha in repo.branches[b]:
+                if repo.commits[sha].committer_date >= now - lookback_days * 86400:
+                    out.setdefault((full, sha), b)
+    return out
+
+
+def check_truth(db, want):
+    """Problems (a list of text) when the stored commits differ from `want`."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+    try:
+        rows = con.execute("SELECT r.owner || '/' || r.name, c.sha, c.branch FROM commits c "
+                           "JOIN repositories r ON r.id = c.repo_id").fetchall()
+    finally:
+        con.close()
+    got = {(full, sha): branch for full, sha, branch in rows}
+    problems = []
+    missing = set(want) - set(got)
+    extra = set(got) - set(want)
+    wrong = [k for k in set(want) & set(got) if want[k] != got[k]]
+    if missing:
+        problems.append("%d commits of the fake missing, e.g. %s" % (len(missing), min(missing)))
+    if extra:
+        problems.append("%d commits stored that no branch has, e.g. %s" % (len(extra), min(extra)))
+    if wrong:
+        k = min(wrong)
+        problems.append("%d commits with the wrong branch, e.g. %s: %s (want %s)"
+                        % (len(wrong), k, got[k], want[k]))
+    return problems
+
+
 # ---------------------------------------------------------------- report
 
 def fmt_statuses(st):
     return " ".join("%s:%d" % (k, v) for k, v in st.items()) or "-"
 
 
+def build_base(rev, tmp):
+    """Builds pdt at git revision `rev` in a temporary worktree under tmp; returns
+    the binary's path. The worktree is removed again by remove_base."""
+    wt = os.path.join(tmp, "base-src")
+    log("building base revision %s in a temporary worktree %s" % (rev, wt))
+    subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", wt, rev], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    bdir = os.path.join(wt, "build")
+    blog = os.path.join(tmp, "base-build.log")
+    with open(blog, "wb") as f:
+        for argv in (["cmake", "-S", wt, "-B", bdir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
+                     ["cmake", "--build", bdir, "--target", "pdt", "--parallel",
+                      str(os.cpu_count() or 1)]):
+            if subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT).returncode != 0:
+                raise BenchError("building %s failed:\n%s" % (rev, tail(blog, 30)))
+    return os.path.join(bdir, "pdt"), wt
 
 
+def remove_base(wt):
+    if wt:
+        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", wt],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def print_build(b, repos):
+    hdr = "%-10s %4s %8s %8s %7s %4s %6s %8s %7s %9s %7s %6s %3s  %s"
+    print("--- build %s: %s" % (b["name"], b["desc"]))
+    print(hdr % ("pass", "conc", "wall_s", "requests", "req/s", "infl", "units", "stored",
+                 "new", "commits/s", "rss_MB", "cpu_s", "rc", "statuses"))
+    for r in b["results"]:
+        print(hdr % (r["label"], r["concurrency"], "%.2f" % r["wall"], r["requests"],
+                     "%.1f" % (r["requests"] / r["wall"] if r["wall"] else 0), r["max_in_flight"],
+                     r["units"], r["stored"], r["new_reported"],
+                     "%.0f" % ((r["stored"] - r["stored_before"]) / r["wall"] if r["wall"] else 0),
+                     mb(r["maxrss_kb"]), "%.2f" % (r["cpu_s"] or 0),
+                     "T/O" if r["timed_out"] else r["rc"], fmt_statuses(r["statuses"])))
+    for r in b["results"]:
+        print("  %-10s requests by kind: %s; conditional (If-None-Match) %d; sync log %d warn, %d error"
+              % (r["label"], " ".join("%s:%d" % kv for kv in r["kinds"].items()) or "-",
+                 r["conditional"], r["warn_lines"], r["error_lines"]))
+    cold, seq, second = b["cold"], b["seq"], b["second"]
+    print("  cold pass   %.2fs wall, %d requests (%.1f per repository), SYNC_CONCURRENCY=%d"
+          % (cold["wall"], cold["requests"], cold["requests"] / float(repos), cold["concurrency"]))
+    print("  sequential  %.2fs wall, %d requests (SYNC_CONCURRENCY=1, max in flight %d);"
+          " cold/sequential = %.3f"
+          % (seq["wall"], seq["requests"], seq["max_in_flight"], b["ratio"]))
+    print("  no change   %d requests (%.2f per repository), %d rate-limit units, statuses %s"
+          % (second["requests"], second["requests"] / float(repos), second["units"],
+             fmt_statuses(second["statuses"])))
+    if b.get("third"):
+        t = b["third"]
+        print("  3 new       %d requests, %d rate-limit units, %d new commits stored, %.2fs"
+              % (t["requests"], t["units"], t["stored"] - t["stored_before"], t["wall"]))
+    print()
 
 
 def main():
@@ -279,17 +379,32 @@ def main():
     if not os.access(pdt, os.X_OK):
         raise BenchError("no executable pdt at %s (run bench/sync.sh, or set PDT_BIN)" % pdt)
     pdt = os.path.abspath(pdt)
+    base_bin = os.environ.get("BASE_BIN") or ""
+    base_rev = os.environ.get("BASE_REV") or ""
+    if base_bin and base_rev:
+        raise BenchError("set BASE_BIN or BASE_REV, not both")
 
     tmp = tempfile.mkdtemp(prefix="pdt-syncbench.")
     procs = Procs()
     gh = FakeGitHub()
-    results, failures = [], []
+    failures = []
+    base_wt = None
 
     def on_signal(sig, _frame):
         raise KeyboardInterrupt("signal %d" % sig)
     signal.signal(signal.SIGTERM, on_signal)
 
     try:
+        builds = [{"name": "new", "bin": pdt, "desc": "%s (%s)" % (git_desc(), pdt)}]
+        if base_rev:
+            bb, base_wt = build_base(base_rev, tmp)
+            builds.append({"name": "base", "bin": bb, "desc": "revision %s (%s)" % (base_rev, bb)})
+        elif base_bin:
+            if not os.access(base_bin, os.X_OK):
+                raise BenchError("no executable BASE_BIN at %s" % base_bin)
+            bb = os.path.abspath(base_bin)
+            builds.append({"name": "base", "bin": bb, "desc": bb})
+
         gh_url = gh.start()
         t0 = time.monotonic()
         repo_names = gh.populate(owner=OWNER, repos=repos, branches=nbranches, commits=ncommits,
@@ -301,16 +416,7 @@ def main():
         want = expected_distinct(gh, repo_names, branch_names)
         log("fake GitHub at %s: %d repos x %d branches x %d commits (%d listed, %d distinct) in %.2fs"
             % (gh_url, repos, nbranches, ncommits, listed, want, populate_s))
-
         secrets_ = {"jwt": secrets.token_hex(32), "key": secrets.token_hex(32)}
-        log("pdt serve: register, github token, %d repositories (%s)" % (repos, tmp))
-        setup_db_path, setup_s, _ = setup_db(procs, pdt, tmp, secrets_, gh_url, repo_names)
-        if db_counts(setup_db_path)[0] != 0:
-            raise BenchError("the fresh database already holds commits")
-        db_a = copy_db(setup_db_path, os.path.join(tmp, "a"))
-        db_b = copy_db(setup_db_path, os.path.join(tmp, "b"))
-
-        gh.set_faults(latency_ms=latency)
 
         def check(r, want_new, want_stored, want_repos=repos):
             problems = []
@@ -328,95 +434,106 @@ def main():
                 problems.append("%d rows but %d distinct (repo, sha)" % (r["stored"], r["distinct"]))
             if r["new_reported"] != want_new:
                 problems.append("reported %d new (want %d)" % (r["new_reported"], want_new))
+            problems += check_truth(r["db"], truth(gh, repo_names))
             if problems:
                 r["problems"] = problems
                 for p in problems:
-                    failures.append("%s: %s" % (r["label"], p))
-                log("pass %s FAILED: %s\n%s" % (r["label"], "; ".join(problems), r["stderr_tail"]))
+                    failures.append("%s %s: %s" % (r["build"], r["label"], p))
+                log("pass %s %s FAILED: %s\n%s" % (r["build"], r["label"], "; ".join(problems),
+                                                  r["stderr_tail"]))
             return r
 
-        cold = check(run_pass(procs, pdt, gh, "cold-conc", db_a, secrets_, gh_url, conc, pass_timeout),
-                     want, want)
-        results.append(cold)
-        seq = check(run_pass(procs, pdt, gh, "cold-seq", db_b, secrets_, gh_url, 1, pass_timeout),
-                    want, want)
-        results.append(seq)
-        second = check(run_pass(procs, pdt, gh, "no-change", db_a, secrets_, gh_url, conc, pass_timeout),
-                       0, want)
-        results.append(second)
+        def one(b, label, db, concurrency, want_new, want_stored):
+            r = run_pass(procs, b["bin"], gh, "%s-%s" % (b["name"], label), db, secrets_, gh_url,
+                         concurrency, pass_timeout)
+            r["label"], r["build"], r["db"] = label, b["name"], db
+            r = check(r, want_new, want_stored)
+            b["results"].append(r)
+            return r
+
+        # every build's cold, sequential and no-change passes on the same fake data
+        for b in builds:
+            gh.set_faults(latency_ms=0)
+            log("build %s: pdt serve: register, github token, %d repositories" % (b["name"], repos))
+            bt = os.path.join(tmp, b["name"])
+            os.makedirs(bt)
+            setup_db_path, b["setup_s"], _ = setup_db(procs, b["bin"], bt, secrets_, gh_url,
+                                                      repo_names)
+            if db_counts(setup_db_path)[0] != 0:
+                raise BenchError("the fresh database already holds commits")
+            b["db_a"] = copy_db(setup_db_path, os.path.join(bt, "a"))
+            db_b = copy_db(setup_db_path, os.path.join(bt, "b"))
+            gh.set_faults(latency_ms=latency)
+            b["results"] = []
+            b["cold"] = one(b, "cold-conc", b["db_a"], conc, want, want)
+            b["seq"] = one(b, "cold-seq", db_b, 1, want, want)
+            b["second"] = one(b, "no-change", b["db_a"], conc, 0, want)
+            b["ratio"] = (b["cold"]["wall"] / b["seq"]["wall"] if b["seq"]["wall"] > 0
+                          else float("nan"))
         extra = []
         if repos > int(EXTRA_REPO[4:]) and nbranches > int(EXTRA_BRANCH.split("/")[1]):
             # dated in the past (60, 50, 40 s ago), on top of the branch head
             extra = gh.add_commits(OWNER, EXTRA_REPO, EXTRA_BRANCH, EXTRA_N,
                                    start_date=time.time() - 60, interval_seconds=10)
-            third = check(run_pass(procs, pdt, gh, "3-new", db_a, secrets_, gh_url, conc, pass_timeout),
-                          len(extra), want + len(extra))
-            results.append(third)
+            for b in builds:
+                b["third"] = one(b, "3-new", b["db_a"], conc, len(extra), want + len(extra))
         else:
-            third = None
             log("pass 3-new skipped: needs REPOS > 7 and BRANCHES > 2")
 
         # ------------------------------------------------ report
-        ratio = cold["wall"] / seq["wall"] if seq["wall"] > 0 else float("nan")
-        cps = cold["stored"] / cold["wall"] if cold["wall"] > 0 else 0.0
-        seq_cps = seq["stored"] / seq["wall"] if seq["wall"] > 0 else 0.0
-        peak_kb = max((r["maxrss_kb"] or 0) for r in results)
+        new = builds[0]
+        base = builds[1] if len(builds) > 1 else None
+        peak_kb = max((r["maxrss_kb"] or 0) for r in new["results"])
         aims = [
-            ("cold pass <= 1/3 of sequential", ratio <= 1.0 / 3, "ratio %.3f" % ratio),
-            ("no-change pass <= 1 request/repository", second["requests"] <= repos,
-             "%d requests for %d repositories" % (second["requests"], repos)),
-            ("no-change pass 0 rate-limit units", second["units"] == 0 and second["budget_used"] == 0,
-             "%d units (budget used %d)" % (second["units"], second["budget_used"])),
+            ("cold pass <= 1/3 of sequential", new["ratio"] <= 1.0 / 3, "ratio %.3f" % new["ratio"]),
+            ("no-change pass <= 1 request/repository", new["second"]["requests"] <= repos,
+             "%d requests for %d repositories" % (new["second"]["requests"], repos)),
+            ("no-change pass 0 rate-limit units",
+             new["second"]["units"] == 0 and new["second"]["budget_used"] == 0,
+             "%d units (budget used %d)" % (new["second"]["units"], new["second"]["budget_used"])),
             ("peak RSS < 30 MB", peak_kb < 30 * 1024, "%s MB" % mb(peak_kb)),
         ]
+        if base:
+            rq = new["cold"]["requests"] / float(base["cold"]["requests"] or 1)
+            tm = new["cold"]["wall"] / (base["cold"]["wall"] or float("nan"))
+            aims += [("cold requests <= 40% of base", rq <= 0.4, "%.3f: %d vs %d" % (
+                          rq, new["cold"]["requests"], base["cold"]["requests"])),
+                     ("cold time <= 40% of base", tm <= 0.4, "%.3f: %.2fs vs %.2fs" % (
+                          tm, new["cold"]["wall"], base["cold"]["wall"]))]
 
-        hdr = "%-10s %4s %8s %8s %7s %4s %6s %8s %7s %9s %7s %6s %3s  %s"
         print()
         print("=== pdt commit sync benchmark ======================================")
         print("date       %s   host: %d cores, %s %s" % (
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), os.cpu_count() or 0,
             platform.system(), platform.release()))
-        print("pdt        %s  (%s)" % (git_desc(), pdt))
         print("fake       GitHub (tests/fakes, in-process) %d repos x %d branches x %d commits = %d listed,"
               " %d distinct; %d ms latency per request; budget %d" % (
                   repos, nbranches, ncommits, listed, want, latency, BIG_BUDGET))
-        print("setup      pdt serve + register + token + %d repositories: %.2fs" % (repos, setup_s))
-        print()
-        print(hdr % ("pass", "conc", "wall_s", "requests", "req/s", "infl", "units", "stored",
-                     "new", "commits/s", "rss_MB", "cpu_s", "rc", "statuses"))
-        for r in results:
-            print(hdr % (r["label"], r["concurrency"], "%.2f" % r["wall"], r["requests"],
-                         "%.1f" % (r["requests"] / r["wall"] if r["wall"] else 0), r["max_in_flight"],
-                         r["units"], r["stored"], r["new_reported"],
-                         "%.0f" % ((r["stored"] - r["stored_before"]) / r["wall"] if r["wall"] else 0),
-                         mb(r["maxrss_kb"]), "%.2f" % (r["cpu_s"] or 0),
-                         "T/O" if r["timed_out"] else r["rc"], fmt_statuses(r["statuses"])))
         print("(infl = most requests the fake had in flight at once; units = GitHub rate-limit units;"
-              " commits/s = commits newly stored / wall)")
-        for r in results:
-            print("  %-10s requests by kind: %s; conditional (If-None-Match) %d; sync log %d warn, %d error"
-                  % (r["label"], " ".join("%s:%d" % kv for kv in r["kinds"].items()) or "-",
-                     r["conditional"], r["warn_lines"], r["error_lines"]))
+              " commits/s = commits newly stored / wall; every pass is checked against the fake's"
+              " truth: all commits in the window, once, with the right branch)")
         print()
+        for b in builds:
+            print_build(b, repos)
+        if base:
+            print("--- new vs base ---")
+            hdr = "%-28s %12s %12s %8s"
+            print(hdr % ("", "new", "base", "new/base"))
+            rows = [("cold requests", new["cold"]["requests"], base["cold"]["requests"]),
+                    ("cold wall s", new["cold"]["wall"], base["cold"]["wall"]),
+                    ("sequential requests", new["seq"]["requests"], base["seq"]["requests"]),
+                    ("sequential wall s", new["seq"]["wall"], base["seq"]["wall"]),
+                    ("cold/sequential", new["ratio"], base["ratio"]),
+                    ("no-change requests", new["second"]["requests"], base["second"]["requests"])]
+            if new.get("third") and base.get("third"):
+                rows.append(("3-new requests", new["third"]["requests"], base["third"]["requests"]))
+            for name, a, c in rows:
+                fa = "%.3f" % a if isinstance(a, float) else str(a)
+                fc = "%.3f" % c if isinstance(c, float) else str(c)
+                print(hdr % (name, fa, fc, "%.3f" % (a / c) if c else "-"))
+            print()
         print("--- summary ---")
-        print("cold pass    %.2fs wall, %.0f commits/s (%d stored of %d fetched), %d requests,"
-              " SYNC_CONCURRENCY=%d" % (cold["wall"], cps, cold["stored"], cold["fetched_reported"],
-                                        cold["requests"], conc))
-        print("sequential   %.2fs wall, %.0f commits/s, %d requests (SYNC_CONCURRENCY=1, max in flight %d)"
-              % (seq["wall"], seq_cps, seq["requests"], seq["max_in_flight"]))
-        print("ratio        cold/sequential = %.3f (%.2fx faster)  aim <= 0.333"
-              % (ratio, (1 / ratio) if ratio > 0 else 0))
-        print("second pass  %d requests (%.2f per repository), %d rate-limit units, statuses %s, %.2fs"
-              % (second["requests"], second["requests"] / float(repos), second["units"],
-                 fmt_statuses(second["statuses"]), second["wall"]))
-        if third:
-            print("3 new        %d requests, %d rate-limit units, %d new commits stored (want %d), %.2fs"
-                  % (third["requests"], third["units"], third["stored"] - third["stored_before"],
-                     len(extra), third["wall"]))
-        print("peak RSS     %s MB (max ru_maxrss of the pdt sync processes; cold %s, sequential %s,"
-              " no-change %s; floor: wrapper hiwater %s MB)"
-              % (mb(peak_kb), mb(cold["maxrss_kb"]), mb(seq["maxrss_kb"]), mb(second["maxrss_kb"]),
-                 mb(max((r["wrapper_hwm_kb"] or 0) for r in results))))
+        print("peak RSS     %s MB (max ru_maxrss of the new build's pdt sync processes)" % mb(peak_kb))
         for name, ok, detail in aims:
             print("aim          %-40s %s  (%s)" % (name, "met" if ok else "MISSED", detail))
         shown = "; ".join(failures[:6]) + ("; ... (%d more)" % (len(failures) - 6) if len(failures) > 6 else "")
@@ -431,6 +548,7 @@ def main():
             gh.stop()
         except Exception as e:  # noqa: BLE001 - cleanup must go on
             log("fake stop: %s" % e)
+        remove_base(base_wt)
         if keep:
             log("kept %s" % tmp)
         else:

@@ -8,10 +8,16 @@
 # (requests, statuses, rate-limit units), a third pass after 3 new commits,
 # and the sync processes' peak RSS. Everything runs on 127.0.0.1 in a temp dir.
 #
+# With BASE_REV=<git rev> (built in a temporary git worktree, removed afterwards)
+# or BASE_BIN=/path/to/pdt, every pass also runs with that build on the same fake
+# data, and both are printed side by side with the new/base ratios.
+#
 # usage: bench/sync.sh           (from anywhere; builds pdt)
+#        BASE_REV=c89858f bench/sync.sh
 # env:   REPOS=50 BRANCHES=5 COMMITS=400 LATENCY_MS=20 CONCURRENCY=4
 #        PASS_TIMEOUT=300 (seconds per sync pass)   STRICT=1 (missed aim -> exit 1)
 #        BUILD_DIR=build   SKIP_BUILD=1 (use the existing binary)   KEEP_TMP=1
+#        BASE_REV=<git rev> | BASE_BIN=<path>
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

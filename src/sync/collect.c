@@ -1,5 +1,7 @@
 #include "sync/collect.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +15,19 @@ void collect_init(collect *c)
 	memset(c, 0, sizeof *c);
 }
 
+static void item_free(store_commit_in *in)
+{
+	free((char *)in->sha);
+	free((char *)in->message);
+	free((char *)in->author);
+	free((char *)in->author_email);
+	free((char *)in->jira_card_key);
+}
+
 void collect_release(collect *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free((char *)c->items[i].sha);
-		free((char *)c->items[i].message);
-		free((char *)c->items[i].author);
-		free((char *)c->items[i].author_email);
-		free((char *)c->items[i].jira_card_key);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		item_free(&c->items[i]);
 	free(c->items);
 	free(c->slots);
 	free(c->changed); /* names are borrowed from the branch list */
@@ -113,56 +119,189 @@ static bool seen(const collect *c, const char *sha, size_t *slot)
 	return false;
 }
 
-static int on_commit(const provider_commit *pc, void *ctx)
+/* Takes ownership of in's strings: kept when its SHA is new, freed otherwise. */
+static void add_item(collect *c, store_commit_in *in)
 {
-	collect *c = ctx;
 	size_t slot = 0;
-	if (!pc->sha || !pc->sha[0])
-		return 0;
 	if ((c->n + 1) * 2 > c->nslots)
 		rehash(c);
-	if (seen(c, pc->sha, &slot))
-		return 0;
+	if (seen(c, in->sha, &slot)) {
+		item_free(in);
+		return;
+	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->items = xrealloc(c->items, c->cap * sizeof *c->items);
 	}
+	c->items[c->n] = *in;
+	c->slots[slot] = ++c->n;
+}
+
+/* One branch's listing, run on its own thread; merged into the collect afterwards. */
+typedef struct branch_job {
+	char *name;            /* borrowed from the branch list */
+	const char *head;      /* its new head */
+	const char *base;      /* compare base; NULL: list by date */
+	bool own_base;         /* base is the branch's stored head: not an ancestor -> by date */
+	int64_t since;         /* lookback start: older commits (committer date) are dropped */
+	store_commit_in *items; /* owned */
+	size_t n, cap;
+	pdt_err rc;
+	provider_result res;
+} branch_job;
+
+static int job_commit(const provider_commit *pc, void *ctx)
+{
+	branch_job *j = ctx;
 	char key[JIRAKEY_MAX];
-	store_commit_in *in = &c->items[c->n];
+	if (!pc->sha || !pc->sha[0] || pc->committed < j->since)
+		return 0;
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 64;
+		j->items = xrealloc(j->items, j->cap * sizeof *j->items);
+	}
+	store_commit_in *in = &j->items[j->n++];
+	memset(in, 0, sizeof *in);
 	in->sha = xstrdup(pc->sha);
 	in->message = xstrdup(pc->message ? pc->message : "");
 	in->author = xstrdup(pc->author ? pc->author : "");
 	in->author_email = xstrdup(pc->author_email ? pc->author_email : "");
-	in->branch = c->cur_branch; /* borrowed from the branch list */
+	in->branch = j->name;
 	in->date = pc->date;
 	in->jira_card_key = jirakey_extract(in->message, key) ? xstrdup(key) : NULL;
-	c->slots[slot] = ++c->n;
 	return 0;
 }
 
-pdt_err collect_fetch(collect *c, upstream_client *client, const provider_ref *ref,
-		      int64_t since)
+/*
+ * Compare when there is a base; by date over the lookback when there is none,
+ * when the base is unknown upstream (404: gone after a force-push, or no common
+ * ancestor) or when the branch's own old head is no longer an ancestor.
+ */
+static void run_job(branch_job *j, upstream_client *client, const provider_ref *ref)
 {
+	provider_compare_result cmp;
+	if (j->base) {
+		j->rc = provider_compare(client, ref, j->base, j->head, j->own_base, job_commit, j,
+					 &cmp, &j->res);
+		bool unknown = j->rc == PDT_EUPSTREAM && j->res.status == 404;
+		bool forced = j->rc == PDT_OK && j->own_base &&
+			      cmp.status == PROVIDER_COMPARE_DIVERGED;
+		if (!unknown && !forced)
+			return;
+	}
+	memset(&j->res, 0, sizeof j->res);
+	j->rc = provider_commits(client, ref, j->name, j->since, job_commit, j, &j->res);
+}
+
+typedef struct job_pool {
+	branch_job *jobs;
+	size_t n;
+	atomic_size_t next;
+	upstream_client *client;
+	const provider_ref *ref;
+} job_pool;
+
+static void *job_worker(void *arg)
+{
+	job_pool *p = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			break;
+		run_job(&p->jobs[i], p->client, p->ref);
+	}
+	return NULL;
+}
+
+/* Runs every job, at most width at a time (the calling thread is one of them). */
+static void run_jobs(job_pool *p, size_t width)
+{
+	size_t extra = width > p->n ? p->n : width;
+	extra = extra ? extra - 1 : 0;
+	pthread_t *t = xcalloc(extra ? extra : 1, sizeof *t);
+	size_t started = 0;
+	for (; started < extra; started++)
+		if (pthread_create(&t[started], NULL, job_worker, p) != 0)
+			break;
+	job_worker(p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* What a changed branch is compared with: its stored head, else the default
+ * branch's current head (a new branch); NULL = list it by date. */
+static const char *job_base(const collect *c, const char *name, const char *default_branch,
+			    bool *own)
+{
+	const char *old = stored_head(c->state, name);
+	*own = old != NULL;
+	if (old)
+		return old;
+	if (!default_branch || !*default_branch || strcmp(name, default_branch) == 0)
+		return NULL;
+	for (size_t i = 0; i < c->branches->n; i++)
+		if (strcmp(c->branches->items[i].name, default_branch) == 0)
+			return c->branches->items[i].sha;
+	return NULL;
+}
+
+static void note_failure(collect *c, const branch_job *j)
+{
+	const char *why = j->res.err[0] ? j->res.err : pdt_strerror(j->rc);
+	c->failed[c->nfailed++] = j->name;
+	if (c->error[0])
+		return;
+	if (j->res.status)
+		snprintf(c->error, sizeof c->error, "branch %s: %s (HTTP %ld)", j->name, why,
+			 j->res.status);
+	else
+		snprintf(c->error, sizeof c->error, "branch %s: %s", j->name, why);
+}
+
+static const char *head_of(const collect *c, const char *name)
+{
+	for (size_t i = 0; i < c->branches->n; i++)
+		if (strcmp(c->branches->items[i].name, name) == 0)
+			return c->branches->items[i].sha;
+	return NULL;
+}
+
+pdt_err collect_fetch(collect *c, upstream_client *client, const provider_ref *ref,
+		      const char *default_branch, int64_t since, size_t width)
+{
+	branch_job *jobs = xcalloc(c->nchanged ? c->nchanged : 1, sizeof *jobs);
+	job_pool pool = {.jobs = jobs, .client = client, .ref = ref};
+	size_t n = 0;
+	pdt_err rc = PDT_OK;
 	c->failed = xcalloc(c->nchanged ? c->nchanged : 1, sizeof *c->failed);
 	if (!c->nslots)
 		rehash(c);
 	for (size_t i = 0; i < c->nchanged; i++) {
-		provider_result res = {0};
-		c->cur_branch = c->changed[i];
-		pdt_err rc = provider_commits(client, ref, c->changed[i], since, on_commit, c, &res);
-		if (rc == PDT_ECANCELLED)
-			return rc;
-		if (rc == PDT_OK)
-			continue;
-		c->failed[c->nfailed++] = c->changed[i];
-		if (!c->error[0] && res.status)
-			snprintf(c->error, sizeof c->error, "branch %s: %s (HTTP %ld)", c->changed[i],
-				 res.err[0] ? res.err : pdt_strerror(rc), res.status);
-		else if (!c->error[0])
-			snprintf(c->error, sizeof c->error, "branch %s: %s", c->changed[i],
-				 res.err[0] ? res.err : pdt_strerror(rc));
+		branch_job *j = &jobs[n];
+		j->name = c->changed[i];
+		j->head = head_of(c, j->name);
+		j->base = job_base(c, j->name, default_branch, &j->own_base);
+		j->since = since;
+		if (j->base && strcmp(j->base, j->head) == 0)
+			continue; /* already at its base: nothing new, no request */
+		n++;
 	}
-	return PDT_OK;
+	pool.n = n;
+	atomic_init(&pool.next, 0);
+	run_jobs(&pool, width);
+	/* merged in attribution order: the first branch that has a commit keeps it */
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc == PDT_ECANCELLED)
+			rc = PDT_ECANCELLED;
+		else if (jobs[i].rc)
+			note_failure(c, &jobs[i]);
+		for (size_t k = 0; k < jobs[i].n; k++)
+			add_item(c, &jobs[i].items[k]);
+		free(jobs[i].items);
+	}
+	free(jobs);
+	return rc;
 }
 
 static bool branch_failed(const collect *c, const char *name)

@@ -29,7 +29,6 @@ typedef struct collect {
 	size_t n, cap;
 	size_t *slots; /* open-addressing index over items by SHA (index + 1; 0 = empty) */
 	size_t nslots;
-	const char *cur_branch;
 	char **failed; /* branches whose listing failed: their heads stay as they were */
 	size_t nfailed;
 	char error[300]; /* the first branch failure, for the repository's result */
@@ -45,12 +44,20 @@ bool collect_needs_default(const collect *c);
 /* Orders the chosen branches: default_branch first (if chosen), then by name. */
 void collect_order(collect *c, const char *default_branch);
 /*
- * Lists the chosen branches' commits since `since`. A branch that fails is
- * remembered (c->failed, c->error) and the others continue. PDT_OK, or
- * PDT_ECANCELLED when the client was cancelled (stop, write nothing).
+ * Fetches the chosen branches, at most `width` at a time (one thread each),
+ * and merges them in attribution order. By ancestry: a moved branch gets the
+ * commits reachable from its new head and not from its stored one (compare);
+ * a new branch is compared with default_branch's current head; the default
+ * branch without a stored head, or any branch when there is no usable base
+ * (no default branch listed, a force-push: the old head is not an ancestor,
+ * or a compare answering 404), is listed by date from `since`. A branch
+ * already at its base costs no request. Commits whose committer date is
+ * before `since` are dropped. A branch that fails is remembered (c->failed,
+ * c->error) and the others continue. PDT_OK, or PDT_ECANCELLED when the
+ * client was cancelled (stop, write nothing).
  */
 pdt_err collect_fetch(collect *c, upstream_client *client, const provider_ref *ref,
-		      int64_t since);
+		      const char *default_branch, int64_t since, size_t width);
 /*
  * One transaction: the new commits, every listed branch's head (failed ones
  * keep their old head), the ETag only when nothing failed, validity and the

@@ -134,10 +134,9 @@ static bool make_ref(pass *p, const store_repo *r, repourl *ru, provider_ref *re
 	return true;
 }
 
-static int64_t window_start(const pass *p, const store_repo_sync_state *st)
+/* Commits with an older committer date are not synced (SYNC_LOOKBACK_DAYS). */
+static int64_t lookback_start(const pass *p)
 {
-	if (st->last_success_at > 0)
-		return st->last_success_at - SYNC_OVERLAP_S;
 	return p->now - (int64_t)p->ctx->cfg->sync_lookback_days * 86400;
 }
 
@@ -191,8 +190,10 @@ static void sync_repo(pass *p, const store_repo *r, sync_repo_report *rep)
 	collect_plan(&col, &st, &bl);
 	if (need_info(p, r, &col, &st, &ref, &info, rep))
 		goto cleanup;
-	collect_order(&col, info.default_branch ? info.default_branch : st.default_branch);
-	if (collect_fetch(&col, p->ctx->client, &ref, window_start(p, &st)) == PDT_ECANCELLED) {
+	const char *def = info.default_branch ? info.default_branch : st.default_branch;
+	collect_order(&col, def);
+	if (collect_fetch(&col, p->ctx->client, &ref, def, lookback_start(p),
+			  (size_t)p->ctx->cfg->sync_concurrency) == PDT_ECANCELLED) {
 		set_error(rep, "cancelled");
 		goto cleanup;
 	}

@@ -10,10 +10,15 @@
  *   1. list branches with the stored ETag: a 304 means nothing moved — done,
  *      for one request that costs GitHub no rate limit;
  *   2. a branch whose head SHA equals the stored head is skipped;
- *   3. moved or new branches are listed from the incremental window: the
- *      first pass reaches back SYNC_LOOKBACK_DAYS, later ones start at the
- *      last successful pass minus SYNC_OVERLAP_S (late pushes with older
- *      dates still move a head, so their branch is listed again);
+ *   3. moved or new branches are fetched by ancestry, SYNC_CONCURRENCY at a
+ *      time: a moved branch gets exactly the commits reachable from its new
+ *      head and not from the stored one (compare), whatever their dates —
+ *      commits written Monday and pushed Thursday arrive; a new branch is
+ *      compared with the default branch's current head; the default branch
+ *      of a repository seen for the first time, and a force-pushed branch
+ *      (old head no longer an ancestor, or unknown upstream), are listed by
+ *      date. Everything is bounded by SYNC_LOOKBACK_DAYS on the committer
+ *      date;
  *   4. commits are deduplicated by SHA and attributed to the default branch
  *      when on it, else to the first branch in name order that has them;
  *   5. everything — new commits, heads, ETag, validity, timestamps — is
@@ -32,8 +37,6 @@
 #include "sync/report.h"
 #include "sync/userlock.h"
 #include "upstream/client.h"
-
-#define SYNC_OVERLAP_S (24 * 3600)
 
 typedef struct sync_ctx {
 	store *st;

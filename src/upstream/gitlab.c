@@ -59,6 +59,84 @@ static pdt_err gitlab_commits_url(const provider_ref *ref, const char *branch, i
 	return rc;
 }
 
+/* .../repository/compare?from=<base>&to=<head>&straight=false (merge-base semantics) */
+static pdt_err gitlab_compare_url(const provider_ref *ref, const char *base, const char *head,
+				  buf *url)
+{
+	pdt_err rc = gitlab_project_url(ref, url);
+	if (!rc)
+		rc = buf_appends(url, "/repository/compare?from=");
+	if (!rc)
+		rc = provider_url_escaped(url, base);
+	if (!rc)
+		rc = buf_appends(url, "&to=");
+	if (!rc)
+		rc = provider_url_escaped(url, head);
+	if (!rc)
+		rc = buf_appends(url, "&straight=false");
+	return rc;
+}
+
+/* parent_ids absent, null or an array of commit ids; *has_base when base is one of them. */
+static bool gitlab_parents(const json_t *e, const char *base, bool *has_base)
+{
+	const json_t *p = json_object_get(e, "parent_ids"), *x;
+	size_t i;
+	if (!p || json_is_null(p))
+		return true;
+	if (!json_is_array(p))
+		return false;
+	json_array_foreach(p, i, x) {
+		if (!json_is_string(x) || !provider_sha_ok(json_string_value(x)))
+			return false;
+		if (base && strcmp(json_string_value(x), base) == 0)
+			*has_base = true;
+	}
+	return true;
+}
+
+/*
+ * {"commit": {...} | null, "commits": [commit with parent_ids...], "diffs": [...],
+ * "compare_same_ref", ...}. No status upstream: base is an ancestor of head
+ * when a listed commit has it as a parent; no commits at all reads as identical.
+ */
+static pdt_err gitlab_compare_parse(const char *body, size_t len, const char *base,
+				    json_t **root, const json_t **commits,
+				    provider_compare_result *out, char *why, size_t whylen)
+{
+	json_t *o = provider_json_object(body, len, why, whylen);
+	const json_t *arr, *e;
+	bool has_base = false;
+	size_t i;
+	*root = NULL;
+	*commits = NULL;
+	if (!o)
+		return PDT_EINVAL;
+	arr = json_object_get(o, "commits");
+	if (!json_is_array(arr)) {
+		snprintf(why, whylen, "commits is not an array");
+		goto bad;
+	}
+	if (!provider_commit_array_ok(&gitlab_ops, arr, why, whylen))
+		goto bad;
+	json_array_foreach(arr, i, e) {
+		if (!gitlab_parents(e, base, &has_base)) {
+			snprintf(why, whylen, "commit %zu: parent_ids is not an array of ids", i);
+			goto bad;
+		}
+	}
+	out->total_commits = (int64_t)json_array_size(arr);
+	out->status = !out->total_commits ? PROVIDER_COMPARE_IDENTICAL
+		      : has_base	  ? PROVIDER_COMPARE_AHEAD
+					  : PROVIDER_COMPARE_DIVERGED;
+	*root = o;
+	*commits = arr;
+	return PDT_OK;
+bad:
+	json_decref(o);
+	return PDT_EINVAL;
+}
+
 /* {"id": <positive integer>, "default_branch": "main" | null} */
 static pdt_err gitlab_repo_parse(const char *body, size_t len, provider_repo_info *out,
 				 char *why, size_t whylen)
@@ -90,12 +168,12 @@ static pdt_err gitlab_repo_parse(const char *body, size_t len, provider_repo_inf
 /*
  * {"id", "message", "author_name", "author_email", "authored_date",
  * "committed_date", ...}. Dates carry offsets; the author date is used, else
- * the committer date, else 0.
+ * the committer date, else 0; committed is the committer date, else the author's.
  */
 static const char *gitlab_commit_conv(const json_t *e, provider_commit *c, const char **msg)
 {
 	const json_t *id = json_object_get(e, "id");
-	bool dated = false;
+	bool dated = false, cdated = false;
 	if (!json_is_object(e))
 		return "not an object";
 	if (!json_is_string(id) || !provider_sha_ok(json_string_value(id)))
@@ -108,8 +186,12 @@ static const char *gitlab_commit_conv(const json_t *e, provider_commit *c, const
 	c->date = 0;
 	if (!provider_opt_time(e, "authored_date", &c->date, &dated))
 		return "invalid authored_date";
-	if (!dated && !provider_opt_time(e, "committed_date", &c->date, &dated))
+	if (!provider_opt_time(e, "committed_date", &c->committed, &cdated))
 		return "invalid committed_date";
+	if (!dated)
+		c->date = cdated ? c->committed : 0;
+	if (!cdated)
+		c->committed = c->date;
 	c->sha = json_string_value(id);
 	return NULL;
 }
@@ -123,6 +205,8 @@ const provider_ops gitlab_ops = {
 	.repo_url = gitlab_project_url,
 	.branches_url = gitlab_branches_url,
 	.commits_url = gitlab_commits_url,
+	.compare_url = gitlab_compare_url,
+	.compare_parse = gitlab_compare_parse,
 	.repo_parse = gitlab_repo_parse,
 	.commit_conv = gitlab_commit_conv,
 };

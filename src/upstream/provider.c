@@ -206,37 +206,58 @@ static int emit_commit(provider_commit *c, const char *raw, provider_commit_cb c
 	return stop;
 }
 
+bool provider_commit_array_ok(const provider_ops *ops, const json_t *arr, char *why,
+			      size_t whylen)
+{
+	const json_t *e;
+	size_t i;
+	provider_commit c;
+	const char *msg, *bad;
+	json_array_foreach(arr, i, e) {
+		memset(&c, 0, sizeof c);
+		if ((bad = ops->commit_conv(e, &c, &msg))) {
+			snprintf(why, whylen, "commit %zu: %s", i, bad);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Passes each commit of a checked array to cb; true when cb said stop. *n counts them. */
+static bool emit_array(const provider_ops *ops, const json_t *arr, provider_commit_cb cb,
+		       void *ctx, int64_t *n)
+{
+	const json_t *e;
+	size_t i;
+	provider_commit c;
+	const char *msg;
+	json_array_foreach(arr, i, e) {
+		memset(&c, 0, sizeof c);
+		ops->commit_conv(e, &c, &msg);
+		if (n)
+			++*n;
+		if (emit_commit(&c, msg, cb, ctx))
+			return true;
+	}
+	return false;
+}
+
 /* One page of commits: validated whole, then each passed to cb until it says stop. */
 static pdt_err commits_page(const provider_ops *ops, const char *body, size_t len,
 			    provider_commit_cb cb, void *ctx, size_t *count, bool *stop,
 			    char *why, size_t whylen)
 {
 	json_t *arr = load_typed(body, len, JSON_ARRAY, why, whylen);
-	json_t *e;
-	size_t i;
-	provider_commit c;
-	const char *msg, *bad;
 	*count = 0;
 	*stop = false;
 	if (!arr)
 		return PDT_EINVAL;
-	json_array_foreach(arr, i, e) {
-		memset(&c, 0, sizeof c);
-		if ((bad = ops->commit_conv(e, &c, &msg))) {
-			snprintf(why, whylen, "commit %zu: %s", i, bad);
-			json_decref(arr);
-			return PDT_EINVAL;
-		}
+	if (!provider_commit_array_ok(ops, arr, why, whylen)) {
+		json_decref(arr);
+		return PDT_EINVAL;
 	}
 	*count = json_array_size(arr);
-	json_array_foreach(arr, i, e) {
-		memset(&c, 0, sizeof c);
-		ops->commit_conv(e, &c, &msg);
-		if (emit_commit(&c, msg, cb, ctx)) {
-			*stop = true;
-			break;
-		}
-	}
+	*stop = emit_array(ops, arr, cb, ctx, NULL);
 	json_decref(arr);
 	return PDT_OK;
 }
@@ -257,6 +278,61 @@ pdt_err provider_parse_gitlab_commits(const char *body, size_t len, provider_com
 	size_t n;
 	bool stop;
 	return commits_page(&gitlab_ops, body, len, cb, ctx, &n, &stop, why, sizeof why);
+}
+
+/*
+ * One compare page: validated whole, out's status/total set, then (unless
+ * need_ancestor and base is not an ancestor) each commit to cb.
+ */
+static pdt_err compare_page(const provider_ops *ops, const char *body, size_t len,
+			    const char *base, bool need_ancestor, provider_commit_cb cb, void *ctx,
+			    provider_compare_result *out, size_t *count, bool *stop, char *why,
+			    size_t whylen)
+{
+	json_t *root = NULL;
+	const json_t *arr = NULL;
+	*count = 0;
+	*stop = false;
+	pdt_err rc = ops->compare_parse(body, len, base, &root, &arr, out, why, whylen);
+	if (rc)
+		return rc;
+	*count = json_array_size(arr);
+	if (need_ancestor && out->status == PROVIDER_COMPARE_DIVERGED)
+		*stop = true; /* the caller lists by date instead: no more pages */
+	else
+		*stop = emit_array(ops, arr, cb, ctx, &out->listed);
+	json_decref(root);
+	return PDT_OK;
+}
+
+static pdt_err parse_compare(const provider_ops *ops, const char *body, size_t len,
+			     const char *base, bool need_ancestor, provider_commit_cb cb,
+			     void *ctx, provider_compare_result *out)
+{
+	char why[PROVIDER_WHY_MAX];
+	size_t n;
+	bool stop;
+	provider_compare_result tmp;
+	memset(&tmp, 0, sizeof tmp);
+	pdt_err rc = compare_page(ops, body, len, base, need_ancestor, cb, ctx, &tmp, &n, &stop,
+				  why, sizeof why);
+	if (!rc && out)
+		*out = tmp;
+	return rc;
+}
+
+pdt_err provider_parse_github_compare(const char *body, size_t len, const char *base_sha,
+				      bool need_ancestor, provider_commit_cb cb, void *ctx,
+				      provider_compare_result *out)
+{
+	return parse_compare(&github_ops, body, len, base_sha, need_ancestor, cb, ctx, out);
+}
+
+pdt_err provider_parse_gitlab_compare(const char *body, size_t len, const char *base_sha,
+				      bool need_ancestor, provider_commit_cb cb, void *ctx,
+				      provider_compare_result *out)
+{
+	return parse_compare(&gitlab_ops, body, len, base_sha, need_ancestor, cb, ctx, out);
 }
 
 /* ---- branches ---- */
@@ -782,6 +858,59 @@ pdt_err provider_commits(upstream_client *c, const provider_ref *ref, const char
 	pg = (pager){.ops = ops, .ref = ref, .h = &h, .first_url = buf_str(&url),
 		     .on_page = commits_on_page, .ctx = &cc};
 	rc = paginate(c, &pg, res);
+cleanup:
+	free(pg.first_etag);
+	headers_release(&h);
+	buf_release(&url);
+	return rc;
+}
+
+typedef struct compare_ctx {
+	const provider_ops *ops;
+	const char *base;
+	bool need_ancestor;
+	provider_commit_cb cb;
+	void *ctx;
+	provider_compare_result *out;
+} compare_ctx;
+
+static pdt_err compare_on_page(const char *body, size_t len, void *ctx, size_t *count,
+			       bool *stop, char *why, size_t whylen)
+{
+	compare_ctx *cc = ctx;
+	return compare_page(cc->ops, body, len, cc->base, cc->need_ancestor, cc->cb, cc->ctx,
+			    cc->out, count, stop, why, whylen);
+}
+
+pdt_err provider_compare(upstream_client *c, const provider_ref *ref, const char *base_sha,
+			 const char *head_sha, bool need_ancestor, provider_commit_cb cb,
+			 void *ctx, provider_compare_result *out, provider_result *res)
+{
+	provider_result dummy;
+	const provider_ops *ops = NULL;
+	req_headers h = {0};
+	buf url = BUF_INIT(PROVIDER_URL_MAX);
+	compare_ctx cc = {NULL, base_sha, need_ancestor, cb, ctx, out};
+	pager pg;
+	memset(&pg, 0, sizeof pg);
+	memset(out, 0, sizeof *out);
+	pdt_err rc = begin(ref, &res, &dummy, &ops);
+	if (!rc && (!base_sha || !head_sha || !provider_sha_ok(base_sha) ||
+		    !provider_sha_ok(head_sha))) {
+		seterr(res, "invalid commit id to compare");
+		rc = PDT_EINVAL;
+	}
+	if (!rc)
+		rc = headers_init(&h, ops, ref->token, res);
+	if (!rc)
+		rc = url_built(ops->compare_url(ref, base_sha, head_sha, &url), res);
+	if (rc)
+		goto cleanup;
+	cc.ops = ops;
+	pg = (pager){.ops = ops, .ref = ref, .h = &h, .first_url = buf_str(&url),
+		     .on_page = compare_on_page, .ctx = &cc};
+	rc = paginate(c, &pg, res);
+	out->pages = pg.pages;
 cleanup:
 	free(pg.first_etag);
 	headers_release(&h);

@@ -79,6 +79,8 @@ typedef struct provider_commit {
 	const char *author;       /* commit author name, "" when absent */
 	const char *author_email; /* "" when absent */
 	int64_t date;             /* author date, UTC Unix seconds */
+	int64_t committed;        /* committer date (what `since` filters on), else the
+				   * author date; UTC Unix seconds */
 } provider_commit;
 
 /* Return non-zero to stop the listing early (the call then returns PDT_OK). */
@@ -96,6 +98,38 @@ pdt_err provider_branches(upstream_client *c, const provider_ref *ref, const cha
 pdt_err provider_commits(upstream_client *c, const provider_ref *ref, const char *branch,
 			 int64_t since, provider_commit_cb cb, void *ctx, provider_result *res);
 
+/* Where head stands relative to base (GitHub's compare "status"). */
+typedef enum provider_compare_status {
+	PROVIDER_COMPARE_AHEAD,     /* base is an ancestor of head: commits = base..head */
+	PROVIDER_COMPARE_IDENTICAL, /* same commit */
+	PROVIDER_COMPARE_BEHIND,    /* head is an ancestor of base: no commits */
+	PROVIDER_COMPARE_DIVERGED,  /* neither: commits = merge-base..head */
+} provider_compare_status;
+
+typedef struct provider_compare_result {
+	provider_compare_status status;
+	int64_t total_commits; /* commits in the comparison (GitHub total_commits; GitLab the
+				* listed ones) */
+	int64_t listed;        /* commits passed to the callback */
+	int pages;             /* answers received */
+} provider_compare_result;
+
+/*
+ * Commits reachable from head_sha and not from base_sha, whatever their
+ * dates, oldest first (GitHub GET /repos/o/r/compare/{base}...{head},
+ * paginated by Link; GitLab GET /projects/:id/repository/compare?from=&to=
+ * &straight=false, one answer). GitLab has no status: base counts as an
+ * ancestor when some listed commit has it among its parent_ids (no commits:
+ * identical). need_ancestor: when base is not an ancestor of head (diverged,
+ * e.g. a force-push) the call passes nothing to cb and sends no further page
+ * — the caller falls back to a dated listing. A 404 (GitHub: unknown SHA or
+ * "No common ancestor"; GitLab: unknown ref) is PDT_EUPSTREAM with status
+ * 404 — the base is unknown, not the repository gone.
+ */
+pdt_err provider_compare(upstream_client *c, const provider_ref *ref, const char *base_sha,
+			 const char *head_sha, bool need_ancestor, provider_commit_cb cb,
+			 void *ctx, provider_compare_result *out, provider_result *res);
+
 /*
  * Parsers, exposed for unit tests and fuzz targets. They take a response
  * body (not NUL-terminated) and call cb for each object / fill out.
@@ -105,6 +139,14 @@ pdt_err provider_parse_github_commits(const char *body, size_t len, provider_com
 				      void *ctx);
 pdt_err provider_parse_gitlab_commits(const char *body, size_t len, provider_commit_cb cb,
 				      void *ctx);
+/* One compare answer (a page for GitHub), validated whole before any callback; out is
+ * filled on PDT_OK. base_sha is needed by GitLab's ancestry test only. */
+pdt_err provider_parse_github_compare(const char *body, size_t len, const char *base_sha,
+				      bool need_ancestor, provider_commit_cb cb, void *ctx,
+				      provider_compare_result *out);
+pdt_err provider_parse_gitlab_compare(const char *body, size_t len, const char *base_sha,
+				      bool need_ancestor, provider_commit_cb cb, void *ctx,
+				      provider_compare_result *out);
 pdt_err provider_parse_branches(const char *provider, const char *body, size_t len,
 				provider_branch_list *out);
 

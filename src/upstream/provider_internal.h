@@ -44,6 +44,13 @@ typedef struct provider_ops {
 	pdt_err (*branches_url)(const provider_ref *ref, buf *url);
 	pdt_err (*commits_url)(const provider_ref *ref, const char *branch, int64_t since,
 			       buf *url);
+	pdt_err (*compare_url)(const provider_ref *ref, const char *base, const char *head,
+			       buf *url);
+	/* The compare object (one page): validates it, fills out's status and total, and
+	 * *commits (borrowed from *root, which the caller decrefs). */
+	pdt_err (*compare_parse)(const char *body, size_t len, const char *base,
+				 json_t **root, const json_t **commits,
+				 provider_compare_result *out, char *why, size_t whylen);
 	/* The repository / project object. Fills out on PDT_OK. */
 	pdt_err (*repo_parse)(const char *body, size_t len, provider_repo_info *out, char *why,
 			      size_t whylen);
@@ -66,6 +73,11 @@ bool provider_opt_obj(const json_t *obj, const char *key, const json_t **out);
 bool provider_opt_time(const json_t *obj, const char *key, int64_t *out, bool *present);
 /* A plausible commit id: 1..128 printable ASCII bytes, no spaces. */
 bool provider_sha_ok(const char *s);
+
+/* True when every element of arr reads with ops->commit_conv; false with the
+ * reason in why otherwise. */
+bool provider_commit_array_ok(const provider_ops *ops, const json_t *arr, char *why,
+			      size_t whylen);
 
 /* ---- URL helpers ---- */
 

@@ -7,6 +7,8 @@ Routes (optionally under a prefix such as "/api/v3" for GitHub Enterprise):
     GET /repos/{o}/{r}/branches/{branch}    (branch may contain raw '/')
     GET /repos/{o}/{r}/commits              ?sha=&since=&until=&author=&per_page=&page=
     GET /repos/{o}/{r}/commits/{ref}
+    GET /repos/{o}/{r}/compare/{base}...{head}  ?per_page=&page= (without either: up to 250
+                                            commits, no Link; files on page 1 only)
 Check order: User-Agent (403) -> token (401) -> primary rate limit (403, or
 primary_limit_status) -> route (404/409/422/200) -> If-None-Match (304, refunds
 the unit). Pagination Link headers point at /repositories/{id}/... like GitHub.
@@ -286,6 +288,8 @@ class FakeGitHub(VcsFake):
             return self._commits(req, repo)
         if rest[0] == "commits":
             return self._one_commit(repo, "/".join(rest[1:]))
+        if rest[0] == "compare" and len(rest) > 1:
+            return self._compare(req, repo, "/".join(rest[1:]))
         return self._not_found()
 
     def _branches(self, req, repo):
@@ -348,6 +352,56 @@ class FakeGitHub(VcsFake):
         if link:
             headers.append(("Link", link))
         return Response(200, body, headers, "application/json; charset=utf-8")
+
+    COMPARE_UNPAGED = 250       # commits in an answer without per_page/page
+    COMPARE_FILES = 300         # files listed for the whole comparison
+
+    def _compare(self, req, repo, basehead):
+        """GET /repos/o/r/compare/{base}...{head}: git log base..head (merge-base
+        semantics), oldest first. Unknown ref -> 404 Not Found; unrelated
+        histories -> 404 "No common ancestor between X and Y."."""
+        base, sep, head = basehead.partition("...")
+        if not sep or not base or not head:
+            return self._not_found()
+        cmp = self.compare(repo, base, head)
+        if cmp is None:
+            return self._not_found()
+        if cmp["merge_base"] is None:
+            return self._error(404, "No common ancestor between %s and %s." % (base, head),
+                               doc="https://docs.github.com/rest/commits/commits"
+                                   "#compare-two-commits")
+        shas = cmp["commits"]
+        paged = "page" in req.query or "per_page" in req.query
+        if paged:
+            page, per_page = page_args(req, 30, 100)
+        else:
+            page, per_page = 1, self.COMPARE_UNPAGED
+        chunk = shas[(page - 1) * per_page: page * per_page]
+        commits = repo.commits
+        repo_api = "%s/repos/%s" % (self.api_base, repo.full_name)
+        html = "%s/%s/compare/%s" % (self.html_base, repo.full_name, basehead)
+        body = {
+            "url": "%s/compare/%s" % (repo_api, basehead), "html_url": html,
+            "permalink_url": "%s/%s/compare/%s...%s" % (self.html_base, repo.full_name,
+                                                        cmp["base"], cmp["head"]),
+            "diff_url": html + ".diff", "patch_url": html + ".patch",
+            "base_commit": self._commit_json(repo, commits[cmp["base"]]),
+            "merge_base_commit": self._commit_json(repo, commits[cmp["merge_base"]]),
+            "status": cmp["status"], "ahead_by": cmp["ahead_by"],
+            "behind_by": cmp["behind_by"], "total_commits": len(shas),
+            "commits": [self._commit_json(repo, commits[s]) for s in chunk],
+        }
+        if page == 1:
+            body["files"] = [{"sha": commits[s].tree, "filename": "file-%s.txt" % s[:7],
+                              "status": "modified", "additions": 1, "deletions": 1,
+                              "changes": 2} for s in shas[:self.COMPARE_FILES]]
+        headers = self._common_headers()
+        if paged:
+            link = self._links(repo, "compare/" + _q(basehead).replace("%2E", "."), req, page,
+                               per_page, len(shas))
+            if link:
+                headers.append(("Link", link))
+        return Response(200, json_bytes(body), headers, "application/json; charset=utf-8")
 
     def _one_commit(self, repo, ref):
         shas = self._resolve_ref(repo, ref) if ref else None

@@ -10,6 +10,8 @@ Routes (all under /api/v4):
     GET /projects/:id/repository/commits      ?ref_name=&since=&until=&all=&author=
                                               &per_page=&page=  (NO x-total/x-total-pages)
     GET /projects/:id/repository/commits/:sha
+    GET /projects/:id/repository/compare      ?from=&to=&straight=  (one answer, no paging;
+                                              unknown ref -> 404 "404 Ref Not Found")
 Dates carry each commit's UTC offset (default +01:00): 2026-02-18T14:30:00.000+01:00.
 Check order: token (401) -> rate limit (429 "Retry later", plain text) -> route.
 Every request of a known user costs one unit, 304 included (Rack::Attack counts all).
@@ -222,6 +224,7 @@ class FakeGitLab(VcsFake):
         rest = [urllib.parse.unquote(s) for s in segs[2:]]
         known = (not rest or rest == ["repository", "branches"]
                  or rest == ["repository", "commits"]
+                 or rest == ["repository", "compare"]
                  or (len(rest) == 3 and rest[0] == "repository"
                      and rest[1] in ("branches", "commits")))
         if not known:
@@ -236,6 +239,8 @@ class FakeGitLab(VcsFake):
             return self._branches(req, repo)
         if rest == ["repository", "commits"]:
             return self._commits(req, repo)
+        if rest == ["repository", "compare"]:
+            return self._compare(req, repo)
         if rest[1] == "branches":
             return self._branch(repo, rest[2])
         return self._one_commit(repo, rest[2])
@@ -306,6 +311,30 @@ class FakeGitLab(VcsFake):
         headers = self._common_headers() + self._page_headers(
             req, page, per_page, len(shas) > page * per_page)
         return Response(200, body, headers, "application/json")
+
+    def _compare(self, req, repo):
+        """from...to (straight=false, the default: merge-base semantics; the
+        commit list is git log from..to either way), oldest first, all in one
+        answer. "commit" is the newest listed commit, null when there is none."""
+        frm, to = req.arg("from"), req.arg("to")
+        for name, v in (("from", frm), ("to", to)):
+            if not v:
+                return self._err(400, "%s is missing" % name, key="error")
+        cmp = self.compare(repo, frm, to)
+        if cmp is None:
+            return self._err(404, "404 Ref Not Found")
+        commits = repo.commits
+        shas = cmp["commits"]
+        body = {"commit": self._commit_json(repo, commits[shas[-1]]) if shas else None,
+                "commits": [self._commit_json(repo, commits[s]) for s in shas],
+                "diffs": [{"old_path": "file-%s.txt" % s[:7], "new_path": "file-%s.txt" % s[:7],
+                           "a_mode": "100644", "b_mode": "100644", "new_file": False,
+                           "renamed_file": False, "deleted_file": False,
+                           "diff": "@@ -1 +1 @@\n-old\n+new\n"} for s in shas[:100]],
+                "compare_timeout": False, "compare_same_ref": frm == to,
+                "web_url": "%s/%s/-/compare/%s...%s" % (self.base_url, repo.full_name,
+                                                       _q(frm), _q(to))}
+        return json_response(200, body, self._common_headers())
 
     def _one_commit(self, repo, ref):
         shas = self._resolve_ref(repo, ref)

@@ -486,6 +486,80 @@ class VcsFake(FakeServer):
             return shas
         return self._history_from(repo, ref)
 
+    def _reachable(self, repo, sha):
+        """Every commit reachable from `sha` (itself included), as a frozenset: the
+        closure over `parents` (a merge has two), plus -- since push_commits can
+        put a commit on a branch without rewriting its parents -- the rest of
+        every branch list that contains it. Cached per repository generation."""
+        key = (repo.id, repo.gen, "\0reach", sha)
+        with self._lock:
+            hit = self._list_cache.get(key)
+        if hit is not None:
+            return hit
+        commits = repo.commits
+        heads = {}
+        for shas in list(repo.branches.values()):
+            if shas:
+                heads.setdefault(shas[0], []).append(shas)
+        todo = [sha]
+        for shas in list(repo.branches.values()):
+            if sha in shas:
+                todo.extend(shas[shas.index(sha):])
+        out = set()
+        while todo:
+            s = todo.pop()
+            if s in out or s not in commits:
+                continue
+            out.add(s)
+            todo.extend(commits[s].parents)
+            for shas in heads.get(s, ()):
+                todo.extend(shas[1:])
+        out = frozenset(out)
+        with self._lock:
+            self._list_cache[key] = out
+            while len(self._list_cache) > self.LIST_CACHE_SIZE:
+                self._list_cache.popitem(last=False)
+        return out
+
+    def _ref_sha(self, repo, ref):
+        """Branch name or (7+ character prefix of a) commit SHA -> full SHA, or None."""
+        shas = repo.branches.get(ref)
+        if shas:
+            return shas[0]
+        if ref in repo.commits:
+            return ref
+        if len(ref) >= 7:
+            full = [s for s in list(repo.commits) if s.startswith(ref)]
+            if len(full) == 1:
+                return full[0]
+        return None
+
+    def compare(self, repo, base, head):
+        """git's base...head: None when a ref is unknown, else a dict with
+        "base", "head" (SHAs), "commits" (reachable from head and not from base,
+        oldest first), "status" (ahead|behind|identical|diverged), "ahead_by",
+        "behind_by" and "merge_base" (the newest common commit, None when the
+        histories are unrelated)."""
+        b, h = self._ref_sha(repo, base), self._ref_sha(repo, head)
+        if b is None or h is None:
+            return None
+        rb, rh = self._reachable(repo, b), self._reachable(repo, h)
+        commits = repo.commits
+        ahead = sorted(rh - rb, key=lambda s: (commits[s].committer_date, s))
+        behind = rb - rh
+        common = rb & rh
+        merge_base = max(common, key=lambda s: (commits[s].committer_date, s)) if common else None
+        if b == h:
+            status = "identical"
+        elif b in rh:
+            status = "ahead"
+        elif h in rb:
+            status = "behind"
+        else:
+            status = "diverged"
+        return {"base": b, "head": h, "commits": ahead, "status": status,
+                "ahead_by": len(ahead), "behind_by": len(behind), "merge_base": merge_base}
+
     def _filtered(self, repo, ref, shas, since=None, until=None, author=None):
         """shas filtered by committer date (since <= date <= until) and author
         (name, email or login substring), cached per repository generation."""

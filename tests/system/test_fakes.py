@@ -322,6 +322,67 @@ class GitHubTest(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 3)
         self.assertIsInstance(result.get("b"), Exception)
 
+    def test_compare_ahead_paged_by_link(self):
+        self.gh.create_branch("octo", "hello", "feature/x")
+        new = self.gh.add_commits("octo", "hello", "feature/x", 130,
+                                  start_date="2025-06-01T00:00:00Z")   # older than main's
+        base = self.main[0]
+        url = self.url + "/repos/octo/hello/compare/%s...%s?per_page=100" % (base, new[0])
+        seen, pages = [], 0
+        while url and pages < 5:
+            status, h, body = self.get(url)
+            self.assertEqual(status, 200)
+            b = json.loads(body)
+            pages += 1
+            self.assertEqual((b["status"], b["ahead_by"], b["behind_by"], b["total_commits"]),
+                             ("ahead", 130, 0, 130))
+            self.assertEqual(b["base_commit"]["sha"], base)
+            self.assertEqual(b["merge_base_commit"]["sha"], base)
+            for k in ("url", "html_url", "permalink_url", "diff_url", "patch_url"):
+                self.assertIsInstance(b[k], str)
+            self.assertEqual("files" in b, pages == 1)
+            seen += [c["sha"] for c in b["commits"]]
+            url = links(h["Link"]).get("next")
+            if url:
+                self.assertIn("/repositories/%d/compare/" % self.gh.get_repo("octo/hello").id,
+                              url)
+        self.assertEqual(pages, 2)
+        self.assertEqual(seen, list(reversed(new)))      # oldest first, whatever the dates
+        # without per_page/page: up to 250 commits, no Link
+        status, h, body = self.get("/repos/octo/hello/compare/main...feature/x")
+        self.assertEqual((status, len(json.loads(body)["commits"]), h["Link"]), (200, 130, None))
+
+    def test_compare_statuses_and_errors(self):
+        self.gh.create_branch("octo", "hello", "f")
+        f = self.gh.add_commits("octo", "hello", "f", 2)
+        m = self.gh.add_commits("octo", "hello", "main", 3)
+        cases = {(self.main[0], f[0]): ("ahead", 2, 0), (f[0], m[0]): ("diverged", 3, 2),
+                 (m[0], f[0]): ("diverged", 2, 3),
+                 (self.main[5], self.main[0]): ("ahead", 5, 0),
+                 (self.main[0], self.main[5]): ("behind", 0, 5),
+                 (self.main[0], self.main[0]): ("identical", 0, 0)}
+        for (b, h), want in cases.items():
+            status, _, body = self.get("/repos/octo/hello/compare/%s...%s" % (b, h))
+            body = json.loads(body)
+            self.assertEqual((status, body["status"], body["ahead_by"], body["behind_by"]),
+                             (200,) + want)
+            self.assertEqual(len(body["commits"]), want[1])
+        # diverged: the commits are merge-base..head
+        _, _, body = self.get("/repos/octo/hello/compare/%s...%s" % (m[0], f[0]))
+        body = json.loads(body)
+        self.assertEqual([c["sha"] for c in body["commits"]], list(reversed(f)))
+        self.assertEqual(body["merge_base_commit"]["sha"], self.main[0])
+        status, _, body = self.get("/repos/octo/hello/compare/%s...%s" % ("0" * 40, m[0]))
+        self.assertEqual((status, json.loads(body)["message"]), (404, "Not Found"))
+        orphan = self.gh.add_commit("octo", "hello", "orphan", "unrelated", base=None)
+        status, _, body = self.get("/repos/octo/hello/compare/%s...%s" % (m[0], orphan))
+        self.assertEqual((status, json.loads(body)["message"]),
+                         (404, "No common ancestor between %s and %s." % (m[0], orphan)))
+        # logged like every request, charged one unit
+        log = [e for e in self.gh.log() if "/compare/" in e["path"]]
+        self.assertEqual(len(log), len(cases) + 3)
+        self.assertEqual([e["cost"] for e in log], [1] * len(log))
+
     def test_request_log(self):
         etag = self.get("/repos/octo/hello")[1]["ETag"]
         self.get("/repos/octo/hello", **{"If-None-Match": etag})
@@ -400,6 +461,37 @@ class GitLabTest(unittest.TestCase):
                                                  % self.pid)[2])), 20)
         status, h, _ = self.get("/api/v4/projects/%d/repository/commits?per_page=1000" % self.pid)
         self.assertEqual(h["x-per-page"], "100")
+
+    def test_compare(self):
+        self.gl.create_branch("group/sub", "proj", "topic")
+        t = self.gl.add_commits("group/sub", "proj", "topic", 3, start_date="2025-01-01T00:00:00Z")
+        base = "/api/v4/projects/group%2Fsub%2Fproj/repository/compare?from={}&to={}"
+        status, h, body = self.get(base.format(self.main[0], t[0]) + "&straight=false")
+        b = json.loads(body)
+        self.assertEqual(status, 200)
+        self.assertEqual(set(b), {"commit", "commits", "diffs", "compare_timeout",
+                                  "compare_same_ref", "web_url"})
+        self.assertEqual([c["id"] for c in b["commits"]], list(reversed(t)))
+        self.assertEqual(b["commits"][0]["parent_ids"], [self.main[0]])
+        self.assertEqual(b["commit"]["id"], t[0])
+        self.assertEqual((b["compare_timeout"], b["compare_same_ref"]), (False, False))
+        self.assertIsNone(h["x-next-page"])
+        # by branch name too; nothing new: commit null, commits []
+        status, _, body = self.get(base.format("topic", "main"))
+        self.assertEqual((status, json.loads(body)["commits"], json.loads(body)["commit"]),
+                         (200, [], None))
+        status, _, body = self.get(base.format("main", "main"))
+        self.assertTrue(json.loads(body)["compare_same_ref"])
+        # a merge commit lists both parents
+        merge = self.gl.merge_branch("group/sub", "proj", "main", "topic")
+        _, _, body = self.get(base.format(self.main[0], merge))
+        commits = json.loads(body)["commits"]
+        self.assertEqual(commits[-1]["id"], merge)
+        self.assertEqual(commits[-1]["parent_ids"], [self.main[0], t[0]])
+        status, _, body = self.get(base.format("nope", "main"))
+        self.assertEqual((status, json.loads(body)), (404, {"message": "404 Ref Not Found"}))
+        status, _, body = self.get("/api/v4/projects/%d/repository/compare?from=main" % self.pid)
+        self.assertEqual(status, 400)
 
     def test_nested_path_encoding_and_errors(self):
         status, _, body = self.get("/api/v4/projects/group%2Fsub%2Fproj")

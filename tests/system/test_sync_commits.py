@@ -157,15 +157,18 @@ class GitHubSyncTest(SyncCase):
         self.assertEqual(self.gh.rate_units_used("ghp_alice_token"), 0)
         self.assertEqual(self.gh.budget("ghp_alice_token")["remaining"], remaining)
 
-        # Two commits on one branch: only that branch's commits are listed again.
+        # Two commits on one branch: one compare from its stored head, nothing else.
+        old_head = self.gh.branch_shas("octo", "hello", "feature/b")[0]
         new = self.gh.add_commits("octo", "hello", "feature/b", 2, start_date=time.time() - 60)
         self.gh.reset_log()
         res = self.sync(self.srv, self.token)
         self.assertEqual(res["octo/hello"]["new_commits"], 2)
-        listed = [e for e in self.gh.log() if "/commits" in e["path"]]
-        self.assertTrue(listed)
-        for e in listed:
-            self.assertEqual(e["query"].get("sha"), "feature/b", e)
+        self.assertEqual(res["octo/hello"]["total_fetched"], 2)
+        log = self.gh.log()
+        self.assertEqual(sorted((e["path"], e["status"]) for e in log), [
+            ("/repos/octo/hello/branches", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (old_head, new[0]), 200),
+            ("/repos/octo/world/branches", 304)], log)
         self.assertEqual(res["octo/world"]["total_fetched"], 0)
         stored = {c["sha"]: c for c in self.commits(self.srv, self.token, self.hello["id"])}
         for sha in new:
@@ -251,6 +254,164 @@ class GitHubSyncTest(SyncCase):
         self.assertIn("malformed", res["octo/world"]["error"])
         self.assertEqual(res["octo/hello"]["error"], "")
         self.assertMatchesTruth(self.commits(self.srv, self.token, self.hello["id"]),
+                                expected_commits(self.gh, "octo", "hello"))
+
+
+def paths(log):
+    """(path, page, status) of every logged request, sorted."""
+    return sorted((e["path"], e["query"].get("page", ""), e["status"]) for e in log)
+
+
+class GitHubAncestryTest(SyncCase):
+    """Commits arrive by ancestry (compare), not by date: late pushes, new
+    branches with old commits, force-pushes, long pushes."""
+
+    def setUp(self):
+        self.now = time.time()
+        self.gh = FakeGitHub(seed=21)
+        self.gh.start()
+        self.addCleanup(self.gh.stop)
+        build_github(self.gh, self.now)
+        self.srv = self.start_pdt(self.gh)
+        self.token, _ = self.user_with_token(self.srv, github="ghp_alice_token")
+        self.hello = self.srv.add_repo(self.token, "https://github.com/octo/hello")
+        self.world = self.srv.add_repo(self.token, "https://github.com/octo/world")
+        res = self.sync(self.srv, self.token)
+        self.assertEqual(res["octo/hello"]["error"], "")
+        self.gh.reset_log()
+
+    def stored(self):
+        return {c["sha"]: c for c in self.commits(self.srv, self.token, self.hello["id"])}
+
+    def test_first_pass_lists_only_the_default_branch_by_date(self):
+        gh = FakeGitHub(seed=22)
+        gh.start()
+        self.addCleanup(gh.stop)
+        build_github(gh, self.now)
+        srv = self.start_pdt(gh)
+        token, _ = self.user_with_token(srv, github="ghp_alice_token")
+        repo = srv.add_repo(token, "https://github.com/octo/hello")
+        res = self.sync(srv, token)
+        self.assertEqual(res["octo/hello"]["error"], "")
+        main = gh.branch_shas("octo", "hello", "main")[0]
+        heads = {b: gh.branch_shas("octo", "hello", b)[0] for b in ("feature/a", "feature/b")}
+        self.assertEqual(paths(gh.log()), sorted([
+            ("/repos/octo/hello", "", 200),
+            ("/repos/octo/hello/branches", "", 200),
+            ("/repos/octo/hello/commits", "", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (main, heads["feature/a"]), "", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (main, heads["feature/b"]), "", 200)]))
+        dated = [e for e in gh.log() if e["path"].endswith("/commits")]
+        self.assertEqual(dated[0]["query"]["sha"], "main")
+        self.assertMatchesTruth(self.commits(srv, token, repo["id"]),
+                                expected_commits(gh, "octo", "hello"))
+
+    def test_old_commits_pushed_late_to_an_existing_and_a_new_branch(self):
+        old_a = self.gh.branch_shas("octo", "hello", "feature/a")[0]
+        late_a = self.gh.add_commits("octo", "hello", "feature/a", 3,
+                                     start_date=self.now - 5 * DAY, interval_seconds=DAY,
+                                     message_fn="PROJ-{i}: written days ago")
+        self.gh.create_branch("octo", "hello", "hotfix")
+        late_h = self.gh.add_commits("octo", "hello", "hotfix", 3,
+                                     start_date=self.now - 5 * DAY + 600,
+                                     interval_seconds=DAY, message_fn="hotfix {i}")
+        main = self.gh.branch_shas("octo", "hello", "main")[0]
+        res = self.sync(self.srv, self.token)
+        self.assertEqual((res["octo/hello"]["error"], res["octo/hello"]["new_commits"]), ("", 6))
+        stored = self.stored()
+        for sha in late_a:
+            self.assertEqual(stored[sha]["branch"], "feature/a")
+        for sha in late_h:
+            self.assertEqual(stored[sha]["branch"], "hotfix")
+        self.assertMatchesTruth(list(stored.values()), expected_commits(self.gh, "octo", "hello"))
+        self.assertEqual(paths(self.gh.log()), sorted([
+            ("/repos/octo/hello/branches", "", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (old_a, late_a[0]), "", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (main, late_h[0]), "", 200),
+            ("/repos/octo/world/branches", "", 304)]))
+
+    def test_force_push_brings_the_new_commits_once(self):
+        old = self.gh.branch_shas("octo", "hello", "feature/a")
+        self.gh.create_branch("octo", "hello", "tmp")
+        rewritten = self.gh.add_commits("octo", "hello", "tmp", 3,
+                                        start_date=self.now - 4 * DAY, interval_seconds=DAY,
+                                        message_fn="OPS-{i} rewritten")
+        self.gh.set_branch("octo", "hello", "feature/a", self.gh.branch_shas("octo", "hello", "tmp"))
+        self.gh.delete_branch("octo", "hello", "tmp")
+        res = self.sync(self.srv, self.token)
+        self.assertEqual((res["octo/hello"]["error"], res["octo/hello"]["new_commits"]), ("", 3))
+        stored = self.stored()
+        self.assertEqual(len(stored), len(self.commits(self.srv, self.token, self.hello["id"])))
+        truth = expected_commits(self.gh, "octo", "hello")
+        for sha in rewritten:
+            self.assertEqual(stored[sha]["branch"], "feature/a")
+        # what the rewrite dropped stays stored (history is never deleted), nothing twice
+        orphans = set(stored) - set(truth)
+        self.assertEqual(orphans, set(old[1:6]))   # its 5 own commits; "shared" is on feature/b
+        # "shared" keeps the branch it was first stored with (feature/a)
+        truth[old[0]] = ("feature/a", truth[old[0]][1])
+        self.assertMatchesTruth([c for c in stored.values() if c["sha"] in truth], truth)
+        # the compare says "diverged" (one request, no more pages), then one dated listing
+        self.assertEqual(paths(self.gh.log()), sorted([
+            ("/repos/octo/hello/branches", "", 200),
+            ("/repos/octo/hello/compare/%s...%s" % (old[0], rewritten[0]), "", 200),
+            ("/repos/octo/hello/commits", "", 200),
+            ("/repos/octo/world/branches", "", 304)]))
+        listing = [e for e in self.gh.log() if e["path"].endswith("/commits")][0]
+        self.assertEqual(listing["query"]["sha"], "feature/a")
+
+    def test_compare_404_falls_back_to_the_dated_listing_and_keeps_the_repo_valid(self):
+        new = self.gh.add_commits("octo", "hello", "feature/b", 2, start_date=self.now - 3 * DAY)
+        self.gh.force_status("/compare/", 404)
+        res = self.sync(self.srv, self.token)
+        self.assertEqual((res["octo/hello"]["error"], res["octo/hello"]["new_commits"]), ("", 2))
+        self.assertEqual(len(self.gh.requests_for(path_contains="/compare/")), 1)
+        self.assertEqual(len(self.gh.requests_for(path_contains="/hello/commits")), 1)
+        stored = self.stored()
+        for sha in new:
+            self.assertEqual(stored[sha]["branch"], "feature/b")
+        repos = {x["id"]: x for x in self.srv.request("GET", "/api/repos", token=self.token).body}
+        self.assertTrue(repos[self.hello["id"]]["is_valid"])
+
+    def test_compare_server_error_keeps_the_head_for_the_next_pass(self):
+        new = self.gh.add_commits("octo", "hello", "feature/b", 2, start_date=self.now - 3 * DAY)
+        self.gh.force_status("/compare/", 500)
+        res = self.sync(self.srv, self.token)
+        self.assertIn("500", res["octo/hello"]["error"])
+        self.assertEqual(self.gh.requests_for(path_contains="/hello/commits"), [])
+        self.gh.clear_forced()
+        self.gh.reset_log()
+        res = self.sync(self.srv, self.token)
+        self.assertEqual((res["octo/hello"]["error"], res["octo/hello"]["new_commits"]), ("", 2))
+        self.assertEqual(len(self.gh.requests_for(path_contains="/compare/")), 1)
+        self.assertMatchesTruth(list(self.stored().values()),
+                                expected_commits(self.gh, "octo", "hello"))
+
+    def test_deleted_branch_costs_nothing(self):
+        self.gh.delete_branch("octo", "hello", "feature/b")
+        res = self.sync(self.srv, self.token)
+        self.assertEqual((res["octo/hello"]["error"], res["octo/hello"]["total_fetched"]), ("", 0))
+        self.assertEqual(paths(self.gh.log()), [("/repos/octo/hello/branches", "", 200),
+                                                ("/repos/octo/world/branches", "", 304)])
+
+    def test_three_hundred_commit_push_pages_the_compare(self):
+        old = self.gh.branch_shas("octo", "hello", "feature/b")[0]
+        new = self.gh.add_commits("octo", "hello", "feature/b", 300,
+                                  start_date=self.now - 6 * DAY, interval_seconds=600)
+        res = self.sync(self.srv, self.token)
+        self.assertEqual((res["octo/hello"]["error"], res["octo/hello"]["new_commits"]),
+                         ("", 300))
+        compares = [e for e in self.gh.log() if "/compare/" in e["path"]]
+        self.assertEqual(len(compares), 3, compares)
+        self.assertEqual(compares[0]["path"],
+                         "/repos/octo/hello/compare/%s...%s" % (old, new[0]))
+        self.assertEqual(compares[0]["query"], {"per_page": "100"})
+        # the next pages come from the Link header: GitHub's /repositories/{id}/ form
+        self.assertEqual(sorted(e["query"].get("page") for e in compares[1:]), ["2", "3"])
+        for e in compares[1:]:
+            self.assertTrue(e["path"].startswith("/repositories/"), e["path"])
+        self.assertEqual(len(self.gh.log()), 5)
+        self.assertMatchesTruth(list(self.stored().values()),
                                 expected_commits(self.gh, "octo", "hello"))
 
 
@@ -340,6 +501,75 @@ class GitLabSyncTest(SyncCase):
         repos = {x["id"]: x for x in self.srv.request("GET", "/api/repos", token=self.token).body}
         self.assertFalse(repos[other["id"]]["is_valid"])
         self.assertTrue(repos[self.repo["id"]]["is_valid"])
+
+
+class GitLabAncestryTest(SyncCase):
+    def setUp(self):
+        self.now = time.time()
+        self.gl = FakeGitLab(seed=6)
+        self.gl.start()
+        self.addCleanup(self.gl.stop)
+        self.gl.add_token("glpat-dave", "dave")
+        self.gl.add_repo("group/sub", "proj", default_branch="main")
+        self.gl.add_commits("group/sub", "proj", "main", 40, start_date=self.now - 8 * DAY,
+                            tz_offset="+05:30")
+        self.gl.create_branch("group/sub", "proj", "release/1.0")
+        self.gl.add_commits("group/sub", "proj", "release/1.0", 3, start_date=self.now - DAY)
+        self.srv = self.start_pdt()
+        self.token, _ = self.user_with_token(self.srv, gitlab="glpat-dave")
+        self.repo = self.srv.add_repo(self.token, self.gl.base_url + "/group/sub/proj")
+        res = self.sync(self.srv, self.token)
+        self.assertEqual(res["group/sub/proj"]["error"], "")
+        self.gl.reset_log()
+
+    def stored(self):
+        return {c["sha"]: c for c in self.commits(self.srv, self.token, self.repo["id"])}
+
+    def compares(self):
+        return [(e["query"]["from"], e["query"]["to"], e["query"].get("straight"), e["status"])
+                for e in self.gl.log() if e["path"].endswith("/repository/compare")]
+
+    def test_old_commits_pushed_late_to_an_existing_and_a_new_branch(self):
+        old = self.gl.branch_shas("group/sub", "proj", "release/1.0")[0]
+        late_r = self.gl.add_commits("group/sub", "proj", "release/1.0", 3,
+                                     start_date=self.now - 5 * DAY, interval_seconds=DAY,
+                                     tz_offset="-07:00")
+        self.gl.create_branch("group/sub", "proj", "topic")
+        late_t = self.gl.add_commits("group/sub", "proj", "topic", 2,
+                                     start_date=self.now - 4 * DAY, interval_seconds=DAY)
+        main = self.gl.branch_shas("group/sub", "proj", "main")[0]
+        res = self.sync(self.srv, self.token)
+        r = res["group/sub/proj"]
+        self.assertEqual((r["error"], r["new_commits"]), ("", 5))
+        stored = self.stored()
+        for sha in late_r:
+            self.assertEqual(stored[sha]["branch"], "release/1.0")
+        for sha in late_t:
+            self.assertEqual(stored[sha]["branch"], "topic")
+        self.assertMatchesTruth(list(stored.values()),
+                                expected_commits(self.gl, "group/sub", "proj"))
+        self.assertEqual(sorted(self.compares()), sorted([
+            (old, late_r[0], "false", 200), (main, late_t[0], "false", 200)]))
+        self.assertEqual(len(self.gl.log()), 3)   # + the branch list
+
+    def test_force_push_brings_the_new_commits_once(self):
+        old = self.gl.branch_shas("group/sub", "proj", "release/1.0")
+        self.gl.create_branch("group/sub", "proj", "tmp")
+        rewritten = self.gl.add_commits("group/sub", "proj", "tmp", 2,
+                                        start_date=self.now - 3 * DAY, interval_seconds=DAY)
+        self.gl.set_branch("group/sub", "proj", "release/1.0",
+                           self.gl.branch_shas("group/sub", "proj", "tmp"))
+        self.gl.delete_branch("group/sub", "proj", "tmp")
+        res = self.sync(self.srv, self.token)
+        r = res["group/sub/proj"]
+        self.assertEqual((r["error"], r["new_commits"]), ("", 2))
+        stored = self.stored()
+        truth = expected_commits(self.gl, "group/sub", "proj")
+        self.assertEqual(set(stored) - set(truth), set(old[:3]))
+        self.assertMatchesTruth([c for c in stored.values() if c["sha"] in truth], truth)
+        self.assertEqual(self.compares(), [(old[0], rewritten[0], "false", 200)])
+        listed = [e for e in self.gl.log() if e["path"].endswith("/repository/commits")]
+        self.assertEqual([e["query"]["ref_name"] for e in listed], ["release/1.0"])
 
 
 class CoalesceTest(SyncCase):

@@ -26,6 +26,7 @@ typedef struct seen {
 	char author[MAX_SEEN][64];
 	char email[MAX_SEEN][64];
 	int64_t date[MAX_SEEN];
+	int64_t committed[MAX_SEEN];
 } seen;
 
 static int record(const provider_commit *c, void *ctx)
@@ -41,6 +42,7 @@ static int record(const provider_commit *c, void *ctx)
 		snprintf(s->author[s->n], sizeof s->author[0], "%s", c->author);
 		snprintf(s->email[s->n], sizeof s->email[0], "%s", c->author_email);
 		s->date[s->n] = c->date;
+		s->committed[s->n] = c->committed;
 	}
 	s->n++;
 	return s->stop_after && s->n >= s->stop_after;
@@ -428,6 +430,199 @@ static void test_branches_malformed(void **state)
 	}
 }
 
+/* ---- compare ---- */
+
+#define GH_CMP_COMMIT(sha, parent, adate, cdate)                                            \
+	"{\"sha\":\"" sha "\",\"node_id\":\"C_x\",\"commit\":{\"author\":{\"name\":\"Ann\","     \
+	"\"email\":\"ann@example.com\",\"date\":\"" adate "\"},\"committer\":{\"name\":\"Bob\"," \
+	"\"email\":\"bob@example.com\",\"date\":\"" cdate "\"},\"message\":\"PROJ-1: " sha     \
+	"\\n\",\"tree\":{\"sha\":\"t\"},\"comment_count\":0},\"author\":null,\"committer\":null," \
+	"\"parents\":[{\"sha\":\"" parent "\"}]}"
+
+static const char gh_compare_ahead[] =
+	"{\"url\":\"u\",\"html_url\":\"h\",\"permalink_url\":\"p\",\"diff_url\":\"d\","
+	"\"patch_url\":\"p\",\"base_commit\":{\"sha\":\"aaa1\"},\"merge_base_commit\":{\"sha\":"
+	"\"aaa1\"},\"status\":\"ahead\",\"ahead_by\":2,\"behind_by\":0,\"total_commits\":2,"
+	"\"commits\":[" GH_CMP_COMMIT("bbb1", "aaa1", "2026-02-01T10:00:00Z",
+				      "2026-02-05T10:00:00Z") ","
+	GH_CMP_COMMIT("bbb2", "bbb1", "2026-02-02T10:00:00Z", "2026-02-05T11:00:00Z")
+	"],\"files\":[{\"sha\":\"f\",\"filename\":\"a.c\",\"status\":\"modified\"}]}";
+
+static void test_github_compare(void **state)
+{
+	(void)state;
+	seen s = {0};
+	provider_compare_result r;
+	assert_int_equal(provider_parse_github_compare(gh_compare_ahead, strlen(gh_compare_ahead),
+						       "aaa1", true, record, &s, &r),
+			 PDT_OK);
+	assert_int_equal(r.status, PROVIDER_COMPARE_AHEAD);
+	assert_int_equal(r.total_commits, 2);
+	assert_int_equal(r.listed, 2);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.sha[0], "bbb1"); /* oldest first, as sent */
+	assert_string_equal(s.message[0], "PROJ-1: bbb1");
+	assert_string_equal(s.author[1], "Ann");
+	assert_int_equal(s.date[0], 1769940000);      /* author date */
+	assert_int_equal(s.committed[0], 1770285600); /* committer date */
+}
+
+static void test_github_compare_statuses(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *status;
+		provider_compare_status want;
+	} cases[] = {{"identical", PROVIDER_COMPARE_IDENTICAL},
+		     {"behind", PROVIDER_COMPARE_BEHIND},
+		     {"diverged", PROVIDER_COMPARE_DIVERGED}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char body[512];
+		seen s = {0};
+		provider_compare_result r;
+		snprintf(body, sizeof body,
+			 "{\"status\":\"%s\",\"ahead_by\":0,\"behind_by\":1,"
+			 "\"total_commits\":0,\"commits\":[]}", cases[i].status);
+		assert_int_equal(provider_parse_github_compare(body, strlen(body), "a", true,
+							       record, &s, &r), PDT_OK);
+		assert_int_equal(r.status, cases[i].want);
+		assert_int_equal(s.n, 0);
+	}
+}
+
+/* need_ancestor and diverged: nothing is passed on (the caller lists by date). */
+static void test_github_compare_diverged(void **state)
+{
+	(void)state;
+	char body[sizeof gh_compare_ahead + 16];
+	seen s = {0};
+	provider_compare_result r;
+	const char *p = strstr(gh_compare_ahead, "\"ahead\"");
+	size_t pre = (size_t)(p - gh_compare_ahead);
+	memcpy(body, gh_compare_ahead, pre);
+	snprintf(body + pre, sizeof body - pre, "\"diverged\"%s", p + strlen("\"ahead\""));
+	assert_int_equal(provider_parse_github_compare(body, strlen(body), "aaa1", true, record,
+						       &s, &r), PDT_OK);
+	assert_int_equal(r.status, PROVIDER_COMPARE_DIVERGED);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(r.listed, 0);
+	/* without need_ancestor (a new branch against the default one) they are */
+	assert_int_equal(provider_parse_github_compare(body, strlen(body), "aaa1", false, record,
+						       &s, &r), PDT_OK);
+	assert_int_equal(s.n, 2);
+}
+
+static void test_github_compare_malformed(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"status\":\"ahead\",\"total_commits\":0}",
+		"{\"status\":\"sideways\",\"total_commits\":0,\"commits\":[]}",
+		"{\"status\":1,\"total_commits\":0,\"commits\":[]}",
+		"{\"status\":\"ahead\",\"total_commits\":-1,\"commits\":[]}",
+		"{\"status\":\"ahead\",\"total_commits\":\"2\",\"commits\":[]}",
+		"{\"status\":\"ahead\",\"total_commits\":1,\"commits\":{}}",
+		/* the second commit is broken: the first must not be reported either */
+		"{\"status\":\"ahead\",\"total_commits\":2,\"commits\":["
+		GH_CMP_COMMIT("c1", "c0", "2026-02-01T10:00:00Z", "2026-02-01T10:00:00Z")
+		",{\"sha\":\"c2\",\"commit\":{\"committer\":{\"date\":\"yesterday\"}}}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		seen s = {0};
+		provider_compare_result r;
+		assert_int_equal(provider_parse_github_compare(bad[i], strlen(bad[i]), "a", false,
+							       record, &s, &r), PDT_EINVAL);
+		assert_int_equal(s.n, 0);
+	}
+}
+
+#define GL_CMP_COMMIT(id, parents, adate, cdate)                                             \
+	"{\"id\":\"" id "\",\"short_id\":\"x\",\"created_at\":\"" cdate "\",\"parent_ids\":"     \
+	parents ",\"title\":\"t\",\"message\":\"OPS-9 " id "\\n\",\"author_name\":\"Cy\","        \
+	"\"author_email\":\"cy@example.com\",\"authored_date\":\"" adate "\","                   \
+	"\"committer_name\":\"Cy\",\"committer_email\":\"cy@example.com\",\"committed_date\":\"" \
+	cdate "\",\"web_url\":\"w\"}"
+
+static const char gl_compare[] =
+	"{\"commit\":" GL_CMP_COMMIT("ccc2", "[\"ccc1\"]", "2026-02-01T10:00:00.000+01:00",
+				     "2026-02-03T10:00:00.000+01:00")
+	",\"commits\":["
+	GL_CMP_COMMIT("ccc1", "[\"base9\"]", "2026-02-01T09:00:00.000+01:00",
+		      "2026-02-03T09:00:00.000-07:00") ","
+	GL_CMP_COMMIT("ccc2", "[\"ccc1\",\"other\"]", "2026-02-01T10:00:00.000+01:00",
+		      "2026-02-03T10:00:00.000+01:00")
+	"],\"diffs\":[],\"compare_timeout\":false,\"compare_same_ref\":false,\"web_url\":\"w\"}";
+
+static void test_gitlab_compare(void **state)
+{
+	(void)state;
+	seen s = {0};
+	provider_compare_result r;
+	/* base9 is a parent of a listed commit: an ancestor */
+	assert_int_equal(provider_parse_gitlab_compare(gl_compare, strlen(gl_compare), "base9",
+						       true, record, &s, &r), PDT_OK);
+	assert_int_equal(r.status, PROVIDER_COMPARE_AHEAD);
+	assert_int_equal(r.total_commits, 2);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.sha[0], "ccc1");
+	assert_string_equal(s.message[1], "OPS-9 ccc2");
+	assert_int_equal(s.date[0], 1769932800);      /* 09:00+01:00 */
+	assert_int_equal(s.committed[0], 1770134400); /* 09:00-07:00 */
+	/* a merge's second parent counts too */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(provider_parse_gitlab_compare(gl_compare, strlen(gl_compare), "other",
+						       true, record, &s, &r), PDT_OK);
+	assert_int_equal(r.status, PROVIDER_COMPARE_AHEAD);
+	/* not a parent of anything listed: diverged, nothing reported when it matters */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(provider_parse_gitlab_compare(gl_compare, strlen(gl_compare), "gone1",
+						       true, record, &s, &r), PDT_OK);
+	assert_int_equal(r.status, PROVIDER_COMPARE_DIVERGED);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(provider_parse_gitlab_compare(gl_compare, strlen(gl_compare), "gone1",
+						       false, record, &s, &r), PDT_OK);
+	assert_int_equal(s.n, 2);
+}
+
+static void test_gitlab_compare_empty(void **state)
+{
+	(void)state;
+	static const char body[] = "{\"commit\":null,\"commits\":[],\"diffs\":[],"
+				   "\"compare_timeout\":false,\"compare_same_ref\":false}";
+	seen s = {0};
+	provider_compare_result r;
+	assert_int_equal(provider_parse_gitlab_compare(body, strlen(body), "x", true, record, &s,
+						       &r), PDT_OK);
+	assert_int_equal(r.status, PROVIDER_COMPARE_IDENTICAL);
+	assert_int_equal(r.total_commits, 0);
+	assert_int_equal(s.n, 0);
+}
+
+static void test_gitlab_compare_malformed(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"null",
+		"{\"commits\":null}",
+		"{\"commit\":null}",
+		"{\"commits\":[" GL_CMP_COMMIT("d1", "\"base\"", "2026-02-01T10:00:00Z",
+					       "2026-02-01T10:00:00Z") "]}",
+		"{\"commits\":[" GL_CMP_COMMIT("d1", "[1]", "2026-02-01T10:00:00Z",
+					       "2026-02-01T10:00:00Z") "]}",
+		"{\"commits\":[" GL_CMP_COMMIT("d1", "[\"base\"]", "2026-02-01T10:00:00Z",
+					       "2026-02-01T10:00:00Z") ",{\"id\":7}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		seen s = {0};
+		provider_compare_result r;
+		assert_int_equal(provider_parse_gitlab_compare(bad[i], strlen(bad[i]), "base", false,
+							       record, &s, &r), PDT_EINVAL);
+		assert_int_equal(s.n, 0);
+	}
+}
+
 static void test_release_null(void **state)
 {
 	(void)state;
@@ -452,6 +647,13 @@ int main(void)
 		cmocka_unit_test(test_branches),
 		cmocka_unit_test(test_branches_malformed),
 		cmocka_unit_test(test_release_null),
+		cmocka_unit_test(test_github_compare),
+		cmocka_unit_test(test_github_compare_statuses),
+		cmocka_unit_test(test_github_compare_diverged),
+		cmocka_unit_test(test_github_compare_malformed),
+		cmocka_unit_test(test_gitlab_compare),
+		cmocka_unit_test(test_gitlab_compare_empty),
+		cmocka_unit_test(test_gitlab_compare_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

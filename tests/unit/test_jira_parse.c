@@ -688,13 +688,13 @@ static void test_call_arguments(void **state)
 	assert_string_equal(res.err, "invalid jira base URL");
 	bad = ref;
 	bad.token = "";
-	assert_int_equal(jira_sprints(NULL, &bad, 1, on_sprint, NULL, &res), PDT_EINVAL);
+	assert_int_equal(jira_sprints(NULL, &bad, 1, false, on_sprint, NULL, &res), PDT_EINVAL);
 	assert_non_null(strstr(res.err, "missing"));
 	bad = ref;
 	bad.email = "ana:x@example.com";
 	assert_int_equal(jira_boards(NULL, &bad, on_board, NULL, &res), PDT_EINVAL);
 	assert_null(strstr(res.err, "ana"));
-	assert_int_equal(jira_sprints(NULL, &ref, 0, on_sprint, NULL, &res), PDT_EINVAL);
+	assert_int_equal(jira_sprints(NULL, &ref, 0, true, on_sprint, NULL, &res), PDT_EINVAL);
 	assert_int_equal(jira_sprint_issues(NULL, &ref, -3, NULL, on_issue, NULL, &res),
 			 PDT_EINVAL);
 	assert_int_equal(jira_issue_changelog(NULL, &ref, "PROJ 1", on_change, NULL, &res),

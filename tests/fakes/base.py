@@ -433,13 +433,16 @@ class FakeServer:
             self._faults = json.loads(json.dumps(_FAULT_DEFAULTS))
             self._rng = random.Random(seed)
 
-    def force_status(self, path, status, count=None, body=None):
+    def force_status(self, path, status, count=None, body=None, after=0):
         """Requests whose path contains `path` (also matched against the
         canonical spellings of the path, see path_aliases) get `status` --
         `count` times, or until clear_forced(). status 0 closes the connection
-        without an answer. body: optional str / JSON-able object to send."""
+        without an answer. body: optional str / JSON-able object to send.
+        after: that many matching requests are answered normally first (e.g.
+        a listing whose second page fails)."""
         rule = {"path": str(path), "status": int(status),
-                "count": None if count is None else int(count), "body": body}
+                "count": None if count is None else int(count), "body": body,
+                "after": max(0, int(after))}
         with self._lock:
             self._faults["forced"].append(rule)
         return rule
@@ -505,6 +508,9 @@ class FakeServer:
                 cands = self._candidates(req)
                 for rule in f["forced"]:
                     if any(rule["path"].lower() in c for c in cands):
+                        if rule.get("after", 0) > 0:
+                            rule["after"] -= 1
+                            break
                         kind, status, body = "forced", rule["status"], rule["body"]
                         if rule["count"] is not None:
                             rule["count"] -= 1

@@ -803,6 +803,20 @@ class FakeJira(FakeServer):
                 else:
                     raise ValueError("unknown sprint field %r" % k)
 
+    def remove_sprint(self, sprint_id):
+        """Deletes a sprint, like Jira's "Delete sprint": its issues go to the
+        backlog (closed sprints they were in stay in their history); GET
+        sprint/{id} then answers 404."""
+        with self._lock:
+            sp = self._sprints.pop(int(sprint_id))
+            board = self._boards.get(sp.board_id)
+            if board is not None and sp.id in board.sprints:
+                board.sprints.remove(sp.id)
+            for iid in sp.issues:
+                issue = self._issues.get(iid)
+                if issue is not None and sp.id in issue.sprints:
+                    issue.sprints.remove(sp.id)
+
     def sprints(self, board_id=None):
         with self._lock:
             if board_id is None:
@@ -1846,8 +1860,8 @@ class FakeJira(FakeServer):
 
     # ================================================================ admin JSON
     OPS = ("add_user", "add_token", "revoke_token", "set_visibility", "add_board", "add_sprint",
-           "update_sprint", "add_issue", "update_issue", "move_issue", "add_changelog",
-           "remove_issue", "populate", "set_time_zone", "set_faults", "force_status",
+           "update_sprint", "remove_sprint", "add_issue", "update_issue", "move_issue",
+           "add_changelog", "remove_issue", "populate", "set_time_zone", "set_faults", "force_status",
            "clear_forced", "clear_faults", "reset_log")
 
     def _board_ref(self, ref):

@@ -396,6 +396,22 @@ class JiraStaysTrueTest(JiraCase):
         self.assertIsNone(gone["sprint_id"])
         self.assertTrue(gone["details_json"])
 
+    def test_deleted_sprint_is_dropped(self):
+        self.sync(self.srv, self.tok)
+        self.fake.remove_sprint(self.future)
+        self.fake.reset_log()
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        self.assertEqual([e["status"] for e in self.fake.requests_for(
+            path_contains="/rest/agile/1.0/sprint/%d" % self.future)], [404])
+        self.assertNotIn("Next", {s["name"] for s in
+                                  self.get(self.srv, self.tok, "/api/jira/sprints")})
+        self.assertIsNone(self.get(self.srv, self.tok, "/api/jira/cards/" + self.later)["sprint_id"])
+        # Gone for good: not asked for again.
+        self.fake.reset_log()
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        self.assertEqual(self.fake.requests_for(
+            path_contains="/rest/agile/1.0/sprint/%d" % self.future), [])
+
     def test_unchanged_pass_costs_one_request_per_board_plus_two(self):
         now = time.time()
         for b in range(2):

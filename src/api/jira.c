@@ -13,11 +13,15 @@
 
 #define KEY_MAX 64
 
-/* 400 unless Jira is configured; runs the first pass when none ran yet. */
-static bool jira_ready(api_app *a, http_req *req, http_resp *resp)
+/* Runs the first pass when none ran yet. Without Jira settings only the
+ * sprint list answers 400 (`must_configure`); the other routes answer from
+ * what is stored, i.e. their 404, as the Go original does. */
+static bool jira_ready(api_app *a, http_req *req, http_resp *resp, bool must_configure)
 {
 	store_sync_status st;
 	if (!sync_jira_configured(api_user(req))) {
+		if (!must_configure)
+			return true;
 		http_resp_error(resp, 400, "jira not configured");
 		return false;
 	}
@@ -73,7 +77,7 @@ void api_jira_sprints(void *app, http_req *req, http_resp *resp)
 	struct store_sprint_list sl = {0};
 	struct store_card_list cl = {0};
 	jiradetail_set filter;
-	if (!jira_ready(a, req, resp))
+	if (!jira_ready(a, req, resp, true))
 		return;
 	jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
 	pdt_err rc = store_sprint_list(a->st, req->user_id, &sl);
@@ -117,7 +121,7 @@ void api_jira_sprint(void *app, http_req *req, http_resp *resp)
 	api_app *a = app;
 	store_sprint s = {0};
 	int64_t id = 0;
-	if (!jira_ready(a, req, resp))
+	if (!jira_ready(a, req, resp, false))
 		return;
 	pdt_err rc = api_parse_id(http_req_param(req, 0), &id) ? PDT_OK : PDT_ENOTFOUND;
 	if (!rc)
@@ -130,7 +134,7 @@ void api_jira_active_sprint(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
 	store_sprint s = {0};
-	if (!jira_ready(a, req, resp))
+	if (!jira_ready(a, req, resp, false))
 		return;
 	pdt_err rc = store_sprint_active(a->st, req->user_id, &s);
 	answer_sprint(a, req, rc, &s, "no active sprint found", resp);
@@ -143,7 +147,7 @@ void api_jira_cards(void *app, http_req *req, http_resp *resp)
 	store_sprint s = {0};
 	struct store_card_list cl = {0};
 	int64_t id = 0;
-	if (!jira_ready(a, req, resp))
+	if (!jira_ready(a, req, resp, false))
 		return;
 	const char *q = http_req_query(req, "sprint_id");
 	pdt_err rc;
@@ -225,7 +229,7 @@ void api_jira_card(void *app, http_req *req, http_resp *resp)
 	store_card c = {0};
 	size_t ncommits = 0;
 	const char *key = http_req_param(req, 0);
-	if (!jira_ready(a, req, resp))
+	if (!jira_ready(a, req, resp, false))
 		return;
 	if (strlen(key) > KEY_MAX) {
 		http_resp_error(resp, 404, "card not found");

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/secretbox.h"
 #include "core/log.h"
@@ -10,6 +11,7 @@
 #include "core/timeutil.h"
 #include "http/jsonbind.h"
 #include "http/response.h"
+#include "upstream/jira.h"
 #include "core/banned.h"
 
 #define TOKEN_MAX 1024
@@ -52,6 +54,21 @@ static bool url_like(const char *s)
 	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
 }
 
+/* true when a new jira_workspace names another site than the old one (by
+ * the normalised base URL; the same site written differently is the same).
+ * The old site's sprints and cards are then dropped: the user no longer
+ * syncs it. */
+static bool site_changed(const char *old_ws, const char *new_ws)
+{
+	if (!new_ws || !old_ws || !*old_ws)
+		return false;
+	char *a = jira_base_url(old_ws), *b = jira_base_url(new_ws);
+	bool changed = a && (!b || strcasecmp(a, b) != 0);
+	free(a);
+	free(b);
+	return changed;
+}
+
 void api_profile_put(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
@@ -86,7 +103,10 @@ void api_profile_put(void *app, http_req *req, http_resp *resp)
 	u.github_token_enc = enc[0];
 	u.gitlab_token_enc = enc[1];
 	u.jira_token_enc = enc[2];
+	bool moved = site_changed(api_user(req)->jira_workspace, u.jira_workspace);
 	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, timeutil_now());
+	if (!rc && moved)
+		rc = store_jira_forget(a->st, req->user_id);
 	if (rc)
 		http_resp_from_err(resp, rc, "user not found");
 	else

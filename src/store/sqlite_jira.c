@@ -238,7 +238,8 @@ static pdt_err upsert_card(sqlite_conn *c, int64_t user_id, const store_card_in 
 		 sqlite_bind_text0(st, 5, in->assignee) || sqlite_bind_text0(st, 6, in->issue_type) ||
 		 sqlite_bind_time(st, 7, in->jira_sprint_id) ||
 		 sqlite_bind_text(st, 8, in->details_json) ||
-		 sqlite_bind_time(st, 9, in->jira_updated_at) || sqlite3_bind_int64(st, 10, now))
+		 sqlite_bind_time(st, 9, in->jira_updated_at) || sqlite3_bind_int64(st, 10, now) ||
+		 sqlite3_bind_int(st, 11, in->keep_sprint))
 		rc = sqlite_fail(c, sqlite3_errcode(c->db), "card bind");
 	else
 		rc = sqlite_step_done(c, st, "card upsert");
@@ -275,6 +276,46 @@ pdt_err store_jira_apply(store *s, const store_jira_update *u, int64_t now)
 		rc = upsert_card(c, u->user_id, &u->cards[i], now);
 	for (size_t i = 0; !rc && i < u->nissues_synced; i++)
 		rc = mark_issues_synced(c, u->user_id, u->issues_synced[i], now);
+	return sqlite_write_end(s, c, rc);
+}
+
+/* Runs the statement with ?1 = user_id (and ?2 = arg when it has one). */
+static pdt_err exec_user(sqlite_conn *c, sqlite_stmt_id id, int64_t user_id, int64_t arg)
+{
+	sqlite3_stmt *st = sqlite_stmt(c, id);
+	pdt_err rc;
+	if (!st)
+		return PDT_ESTORE;
+	if (sqlite3_bind_int64(st, 1, user_id) ||
+	    (sqlite3_bind_parameter_count(st) >= 2 && sqlite3_bind_int64(st, 2, arg)))
+		rc = sqlite_fail(c, sqlite3_errcode(c->db), "jira bind");
+	else
+		rc = sqlite_step_done(c, st, "jira write");
+	sqlite_stmt_done(st);
+	return rc;
+}
+
+pdt_err store_jira_forget(store *s, int64_t user_id)
+{
+	sqlite_conn *c = NULL;
+	pdt_err rc = sqlite_write_begin(s, &c);
+	if (rc)
+		return rc;
+	rc = exec_user(c, SQ_JIRA_FORGET_CARDS, user_id, 0);
+	if (!rc)
+		rc = exec_user(c, SQ_JIRA_FORGET_SPRINTS, user_id, 0);
+	if (!rc)
+		rc = exec_user(c, SQ_JIRA_FORGET_STATUS, user_id, 0);
+	return sqlite_write_end(s, c, rc);
+}
+
+pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t jira_sprint_id)
+{
+	sqlite_conn *c = NULL;
+	pdt_err rc = sqlite_write_begin(s, &c);
+	if (rc)
+		return rc;
+	rc = exec_user(c, SQ_SPRINT_DELETE, user_id, jira_sprint_id);
 	return sqlite_write_end(s, c, rc);
 }
 

@@ -149,8 +149,11 @@ const char *const sqlite_sql[SQ__COUNT] = {
 		"?8, ?9, ?10, ?10) "
 		"ON CONFLICT (user_id, card_key) DO UPDATE SET summary = excluded.summary, "
 		"status = excluded.status, assignee = excluded.assignee, "
-		"issue_type = excluded.issue_type, jira_sprint_id = excluded.jira_sprint_id, "
-		"sprint_id = excluded.sprint_id, details_json = excluded.details_json, "
+		"issue_type = excluded.issue_type, "
+		"jira_sprint_id = CASE WHEN ?11 THEN jira_cards.jira_sprint_id "
+		"ELSE excluded.jira_sprint_id END, "
+		"sprint_id = CASE WHEN ?11 THEN jira_cards.sprint_id ELSE excluded.sprint_id END, "
+		"details_json = coalesce(excluded.details_json, jira_cards.details_json), "
 		"jira_updated_at = excluded.jira_updated_at, updated_at = excluded.updated_at",
 	[SQ_STATUS_LAST_SUCCESS] = "SELECT last_success FROM sync_status "
 				   "WHERE user_id = ?1 AND source = ?3",
@@ -164,5 +167,10 @@ const char *const sqlite_sql[SQ__COUNT] = {
 		"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
 		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync",
 	[SQ_COUNT_ALL] = "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)",
+	[SQ_JIRA_FORGET_CARDS] = "DELETE FROM jira_cards WHERE user_id = ?1",
+	[SQ_JIRA_FORGET_SPRINTS] = "DELETE FROM sprints WHERE user_id = ?1",
+	[SQ_JIRA_FORGET_STATUS] = "UPDATE sync_status SET last_success = NULL, last_sync = NULL, "
+				  "last_error = NULL WHERE user_id = ?1 AND source = 'jira'",
+	[SQ_SPRINT_DELETE] = "DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2",
 	[SQ_STATUS_ABORT] = "UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2",
 };

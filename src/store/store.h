@@ -375,8 +375,9 @@ typedef struct store_card_in {
 	const char *assignee;
 	const char *issue_type;
 	const char *details_json;
-	int64_t jira_sprint_id; /* the Jira sprint it was listed in; 0 = none */
+	int64_t jira_sprint_id; /* the Jira sprint it belongs to; 0 = none */
 	int64_t jira_updated_at;
+	bool keep_sprint;       /* leave a stored card's sprint as it is */
 } store_card_in;
 
 typedef struct store_jira_update {
@@ -389,8 +390,16 @@ typedef struct store_jira_update {
 	size_t nissues_synced;
 } store_jira_update;
 
-/* Everything of one user's Jira pass in one transaction. */
+/* Everything of one user's Jira pass in one transaction. A card's stored
+ * details_json is never replaced by NULL. */
 pdt_err store_jira_apply(store *s, const store_jira_update *u, int64_t now);
+
+/* The user's Jira site changed: drops every sprint and card of the user and
+ * the Jira incremental state (last_success, last_sync, last_error), so the
+ * next pass (or first read) syncs the new site from scratch. */
+pdt_err store_jira_forget(store *s, int64_t user_id);
+/* A sprint Jira no longer has (404): removed; its cards lose their sprint. */
+pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t jira_sprint_id);
 
 /* Start of the source's last fully successful pass (0 = never). */
 pdt_err store_sync_last_success(store *s, int64_t user_id, const char *source, int64_t *out);

@@ -4,18 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "auth/secretbox.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/mem.h"
+#include "core/buf.h"
 #include "core/timeutil.h"
 #include "sync/jiradetail.h"
 #include "upstream/jira.h"
 #include "core/banned.h"
 
 #define SOURCE "jira"
+#define JIRA_JQL_MAX (4u << 20) /* key in (...) for every card of the open sprints */
 
 bool sync_jira_configured(const store_user *u)
 {
@@ -42,11 +45,14 @@ typedef struct jpass {
 	int64_t user_id;
 	int64_t now;
 	int64_t last_success;
-	const char *project_keys;
+	bool warm;              /* a fully successful pass ran: only open sprints are listed */
+	bool boards_complete;   /* every board's sprint list arrived */
+	struct store_sprint_list known; /* the user's sprints as stored at the start */
 	VEC(int64_t) boards;
-	VEC(owned_sprint) sprints;
+	VEC(owned_sprint) sprints;   /* written back: listed, or read once more */
 	jiradetail_set cards;
 	VEC(int64_t) synced;
+	VEC(int64_t) gone;           /* sprints Jira no longer has */
 	int64_t cur_board;
 	int64_t deadline_ms; /* monotonic; 0 = none */
 	char error[400];
@@ -86,12 +92,19 @@ static int on_board(const jira_board *b, void *ctx)
 	return 0;
 }
 
+static owned_sprint *find_sprint(jpass *p, int64_t jira_id)
+{
+	for (size_t i = 0; i < p->sprints.n; i++)
+		if (p->sprints.v[i].in.jira_sprint_id == jira_id)
+			return &p->sprints.v[i];
+	return NULL;
+}
+
 static int on_sprint(const jira_sprint *s, void *ctx)
 {
 	jpass *p = ctx;
-	for (size_t i = 0; i < p->sprints.n; i++)
-		if (p->sprints.v[i].in.jira_sprint_id == s->id)
-			return 0; /* listed by another board too */
+	if (find_sprint(p, s->id))
+		return 0; /* listed by another board too */
 	owned_sprint *o = VEC_PUSH(p->sprints);
 	o->name = xstrdup(s->name ? s->name : "");
 	o->state = xstrdup(s->state ? s->state : "");
@@ -109,10 +122,16 @@ static pdt_err list_boards_and_sprints(jpass *p)
 		fail(p, "boards", rc, &res);
 		return rc;
 	}
-	for (size_t i = 0; i < p->boards.n && !out_of_time(p); i++) {
+	p->boards_complete = true;
+	for (size_t i = 0; i < p->boards.n; i++) {
+		if (out_of_time(p)) {
+			p->boards_complete = false;
+			break;
+		}
 		memset(&res, 0, sizeof res);
 		p->cur_board = p->boards.v[i];
-		rc = jira_sprints(p->ctx->client, &p->ref, p->boards.v[i], on_sprint, p, &res);
+		rc = jira_sprints(p->ctx->client, &p->ref, p->boards.v[i], p->warm, on_sprint, p,
+				  &res);
 		if (rc == PDT_ECANCELLED)
 			return rc;
 		if (rc && res.status == 400)
@@ -121,22 +140,55 @@ static pdt_err list_boards_and_sprints(jpass *p)
 			char what[64];
 			snprintf(what, sizeof what, "sprints of board %lld", (long long)p->boards.v[i]);
 			fail(p, what, rc, &res);
+			p->boards_complete = false;
 		}
 	}
 	return PDT_OK;
 }
 
-/* issues_synced_at of the stored sprint with this Jira id, 0 when none. */
-static int64_t synced_at(const struct store_sprint_list *known, int64_t jira_id)
+static const store_sprint *known_sprint(const jpass *p, int64_t jira_id)
 {
-	for (size_t i = 0; i < known->n; i++)
-		if (known->items[i].jira_sprint_id == jira_id)
-			return known->items[i].issues_synced_at;
-	return 0;
+	for (size_t i = 0; i < p->known.n; i++)
+		if (p->known.items[i].jira_sprint_id == jira_id)
+			return &p->known.items[i];
+	return NULL;
+}
+
+/* issues_synced_at of the stored sprint with this Jira id, 0 when none. */
+static int64_t synced_at(const jpass *p, int64_t jira_id)
+{
+	const store_sprint *k = known_sprint(p, jira_id);
+	return k ? k->issues_synced_at : 0;
+}
+
+static bool is_open(const char *state)
+{
+	return strcmp(state, "active") == 0 || strcmp(state, "future") == 0;
+}
+
+/* Lists one sprint's issues completely. On failure the sprint's partial
+ * batch is dropped (what is stored stays) and false is returned. */
+static bool list_issues(jpass *p, int64_t jira_sprint_id)
+{
+	provider_result res = {0};
+	jiradetail_set_sprint(&p->cards, jira_sprint_id);
+	pdt_err rc = jira_sprint_issues(p->ctx->client, &p->ref, jira_sprint_id, NULL,
+					jiradetail_on_issue, &p->cards, &res);
+	if (rc == PDT_OK)
+		rc = jiradetail_fetch_truncated(&p->cards, p->ctx->client, &p->ref, &res);
+	if (rc) {
+		char what[64];
+		jiradetail_discard_pending(&p->cards);
+		snprintf(what, sizeof what, "issues of sprint %lld", (long long)jira_sprint_id);
+		fail(p, what, rc, &res);
+		return false;
+	}
+	*VEC_PUSH(p->synced) = jira_sprint_id;
+	return true;
 }
 
 /* 0: skip; 1: closed; 2: future; 3: active — listed from 3 down. */
-static int wanted(const jpass *p, const owned_sprint *s, const struct store_sprint_list *known)
+static int wanted(const jpass *p, const owned_sprint *s)
 {
 	if (strcmp(s->state, "active") == 0)
 		return 3;
@@ -144,79 +196,246 @@ static int wanted(const jpass *p, const owned_sprint *s, const struct store_spri
 		return 2;
 	int64_t ended = s->in.complete_date ? s->in.complete_date : s->in.end_date;
 	int64_t horizon = p->now - (int64_t)p->ctx->cfg->sync_lookback_days * 86400;
-	if (ended >= horizon && !synced_at(known, s->in.jira_sprint_id))
+	if (ended >= horizon && !synced_at(p, s->in.jira_sprint_id))
 		return 1;
 	return 0;
 }
 
-/* `updated >= "yyyy/MM/dd HH:mm"` for a sprint listed before, else NULL. */
-static void build_jql(const jpass *p, int64_t sprint_synced, char *out, size_t n)
+/* The first pass: every sprint that matters, listed whole; active first, so
+ * what matters most arrives first when a time limit cuts the pass short. */
+static void cold_issues(jpass *p)
 {
-	out[0] = '\0';
-	if (!p->last_success || !sprint_synced)
-		return;
-	time_t t = (time_t)(p->last_success - JIRA_OVERLAP_S);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(out, n, "updated >= \"%04d/%02d/%02d %02d:%02d\"", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	for (int order = 3; order >= 1; order--)
+		for (size_t i = 0; i < p->sprints.n; i++)
+			if (wanted(p, &p->sprints.v[i]) == order && !out_of_time(p))
+				list_issues(p, p->sprints.v[i].in.jira_sprint_id);
 }
 
-static void list_issues(jpass *p, const owned_sprint *s, const struct store_sprint_list *known)
+static int on_left_sprint(const jira_sprint *s, void *ctx)
 {
-	char jql[96];
+	return on_sprint(s, ctx);
+}
+
+/* A sprint stored as open that no board lists as open any more: read once
+ * more — its state now, and (closed) its cards' final states. */
+static void reread_left(jpass *p, const store_sprint *k)
+{
 	provider_result res = {0};
-	build_jql(p, synced_at(known, s->in.jira_sprint_id), jql, sizeof jql);
-	jiradetail_set_sprint(&p->cards, s->in.jira_sprint_id);
-	pdt_err rc = jira_sprint_issues(p->ctx->client, &p->ref, s->in.jira_sprint_id,
-					jql[0] ? jql : NULL, jiradetail_on_issue, &p->cards, &res);
-	if (rc == PDT_OK)
-		rc = jiradetail_fetch_truncated(&p->cards, p->ctx->client, &p->ref, &res);
+	size_t before = p->sprints.n;
+	p->cur_board = k->board_id;
+	pdt_err rc = jira_sprint_get(p->ctx->client, &p->ref, k->jira_sprint_id, on_left_sprint,
+				     p, &res);
+	if (rc && res.status == 404) {
+		*VEC_PUSH(p->gone) = k->jira_sprint_id;
+		return;
+	}
 	if (rc) {
 		char what[64];
-		snprintf(what, sizeof what, "issues of sprint %lld", (long long)s->in.jira_sprint_id);
+		snprintf(what, sizeof what, "sprint %lld", (long long)k->jira_sprint_id);
 		fail(p, what, rc, &res);
 		return;
 	}
-	*VEC_PUSH(p->synced) = s->in.jira_sprint_id;
+	if (p->sprints.n == before || is_open(p->sprints.v[before].state))
+		return; /* still open: the search below covers it */
+	if (!list_issues(p, k->jira_sprint_id)) {
+		owned_sprint *o = &p->sprints.v[--p->sprints.n]; /* retried next pass */
+		free(o->name);
+		free(o->state);
+	}
 }
 
-static void list_all_issues(jpass *p)
+static void reread_left_sprints(jpass *p)
 {
-	struct store_sprint_list known = {0};
-	if (store_sprint_list(p->ctx->st, p->user_id, &known)) {
-		snprintf(p->error, sizeof p->error, "database error");
-		return;
+	if (!p->boards_complete)
+		return; /* a board's list is missing: absence proves nothing */
+	for (size_t i = 0; i < p->known.n && !out_of_time(p); i++) {
+		const store_sprint *k = &p->known.items[i];
+		if (is_open(k->state) && !find_sprint(p, k->jira_sprint_id))
+			reread_left(p, k);
 	}
-	/* Active first, then future, then recently closed: what matters most
-	 * arrives first when a time limit cuts the pass short, and a carried-over
-	 * card keeps its newest sprint. */
-	for (int order = 3; order >= 1; order--)
-		for (size_t i = 0; i < p->sprints.n; i++)
-			if (wanted(p, &p->sprints.v[i], &known) == order && !out_of_time(p))
-				list_issues(p, &p->sprints.v[i], &known);
-	store_sprint_list_release(&known);
+}
+
+/* Open sprints never listed before are listed whole, active first. */
+static void list_new_open(jpass *p)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->sprints.n && !out_of_time(p); i++) {
+			owned_sprint *o = &p->sprints.v[i];
+			if (strcmp(o->state, pass ? "future" : "active") == 0 &&
+			    !synced_at(p, o->in.jira_sprint_id))
+				list_issues(p, o->in.jira_sprint_id);
+		}
+}
+
+/* The open sprints whose issues were listed before: what the search covers. */
+static bool in_search(const jpass *p, int64_t jira_id)
+{
+	for (size_t i = 0; i < p->sprints.n; i++) {
+		const owned_sprint *o = &p->sprints.v[i];
+		if (o->in.jira_sprint_id == jira_id)
+			return is_open(o->state) && synced_at(p, jira_id);
+	}
+	return false;
+}
+
+/* The Jira id of the stored sprint with this local id, 0 when none. */
+static int64_t jira_id_of(const jpass *p, int64_t local_id)
+{
+	for (size_t i = 0; i < p->known.n; i++)
+		if (p->known.items[i].id == local_id)
+			return p->known.items[i].jira_sprint_id;
+	return 0;
+}
+
+static bool stored_in_search(const jpass *p, const store_card *c)
+{
+	return c->sprint_id && in_search(p, jira_id_of(p, c->sprint_id));
+}
+
+/* A quoted JQL string: keys come from Jira, but quote them all the same. */
+static pdt_err append_quoted(buf *b, const char *s)
+{
+	pdt_err rc = buf_appendc(b, '"');
+	for (; !rc && *s; s++)
+		rc = (*s == '"' || *s == '\\') ? buf_appendc(b, '\\') || buf_appendc(b, *s)
+					       : buf_appendc(b, *s);
+	return rc ? rc : buf_appendc(b, '"');
+}
+
+/*
+ * updated >= "<window>" AND (sprint in (<open synced sprints>) OR key in
+ * (<stored cards of those sprints>)): the issues changed in them, and the
+ * ones that left them (moving an issue out of a sprint changes `updated`).
+ * Returns false when there is nothing to ask.
+ */
+static bool build_search(const jpass *p, const struct store_card_list *cl, buf *jql)
+{
+	time_t t = (time_t)(p->last_success - JIRA_OVERLAP_S);
+	struct tm tm;
+	size_t nsprints = 0, nkeys = 0;
+	gmtime_r(&t, &tm);
+	pdt_err rc = buf_appendf(jql, "updated >= \"%04d/%02d/%02d %02d:%02d\" AND (sprint in (",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	for (size_t i = 0; !rc && i < p->sprints.n; i++) {
+		int64_t id = p->sprints.v[i].in.jira_sprint_id;
+		if (in_search(p, id))
+			rc = buf_appendf(jql, "%s%lld", nsprints++ ? "," : "", (long long)id);
+	}
+	if (!rc)
+		rc = buf_appends(jql, ")");
+	for (size_t i = 0; !rc && i < cl->n; i++) {
+		if (!stored_in_search(p, &cl->items[i]))
+			continue;
+		rc = buf_appends(jql, nkeys++ ? "," : " OR key in (");
+		if (!rc)
+			rc = append_quoted(jql, cl->items[i].key);
+	}
+	if (!rc)
+		rc = buf_appends(jql, nkeys ? "))" : ")");
+	return !rc && nsprints > 0;
+}
+
+/* Search refused (400: e.g. a stored key whose issue was deleted): the open
+ * sprints are listed whole instead, and a stored card none of them lists
+ * any more has left its sprint. */
+static void search_fallback(jpass *p, const struct store_card_list *cl)
+{
+	bool all = true;
+	for (size_t i = 0; i < p->sprints.n && !out_of_time(p); i++) {
+		int64_t id = p->sprints.v[i].in.jira_sprint_id;
+		if (in_search(p, id))
+			all = list_issues(p, id) && all;
+	}
+	if (!all || out_of_time(p))
+		return;
+	jiradetail_set_sprint(&p->cards, 0);
+	for (size_t i = 0; i < cl->n; i++)
+		if (stored_in_search(p, &cl->items[i]))
+			jiradetail_detach(&p->cards, &cl->items[i]);
+}
+
+static void search_changed(jpass *p)
+{
+	struct store_card_list cl = {0};
+	buf jql = BUF_INIT(JIRA_JQL_MAX);
+	provider_result res = {0};
+	if (store_card_list(p->ctx->st, p->user_id, 0, &cl)) {
+		snprintf(p->error, sizeof p->error, "database error");
+		goto cleanup;
+	}
+	if (!build_search(p, &cl, &jql))
+		goto cleanup;
+	jiradetail_set_sprint(&p->cards, 0);
+	pdt_err rc = jira_search(p->ctx->client, &p->ref, buf_str(&jql), jiradetail_on_issue,
+				 &p->cards, &res);
+	if (rc == PDT_OK)
+		rc = jiradetail_fetch_truncated(&p->cards, p->ctx->client, &p->ref, &res);
+	if (rc) {
+		jiradetail_discard_pending(&p->cards);
+		if (rc == PDT_EUPSTREAM && res.status == 400)
+			search_fallback(p, &cl);
+		else
+			fail(p, "issue search", rc, &res);
+	}
+cleanup:
+	buf_release(&jql);
+	store_card_list_release(&cl);
+}
+
+/* Later passes: open sprints only (see jira.h). */
+static void warm_issues(jpass *p)
+{
+	list_new_open(p);
+	reread_left_sprints(p);
+	if (!out_of_time(p))
+		search_changed(p);
+}
+
+/* false when the user's Jira site changed while the pass ran (its data
+ * belongs to a site the user no longer syncs) */
+static bool same_site(jpass *p)
+{
+	store_user u = {0};
+	bool same = false;
+	if (store_user_by_id(p->ctx->st, p->user_id, &u) == PDT_OK) {
+		char *base = jira_base_url(u.jira_workspace);
+		same = base && strcasecmp(base, p->ref.base) == 0;
+		free(base);
+	}
+	store_user_release(&u);
+	return same;
 }
 
 static pdt_err store_pass(jpass *p, sync_report *rep)
 {
+	pdt_err rc = PDT_OK;
+	if (!same_site(p)) {
+		snprintf(p->error, sizeof p->error,
+			 "jira_workspace changed during the pass; nothing stored");
+		return PDT_OK;
+	}
+	for (size_t i = 0; !rc && i < p->gone.n; i++)
+		rc = store_sprint_delete(p->ctx->st, p->user_id, p->gone.v[i]);
 	store_sprint_in *sp = xcalloc(p->sprints.n ? p->sprints.n : 1, sizeof *sp);
 	for (size_t i = 0; i < p->sprints.n; i++)
 		sp[i] = p->sprints.v[i].in;
 	store_jira_update u = {.user_id = p->user_id, .sprints = sp, .nsprints = p->sprints.n,
 			       .cards = p->cards.cards, .ncards = p->cards.n,
 			       .issues_synced = p->synced.v, .nissues_synced = p->synced.n};
-	pdt_err rc = store_jira_apply(p->ctx->st, &u, p->now);
+	if (!rc)
+		rc = store_jira_apply(p->ctx->st, &u, p->now);
 	free(sp);
 	if (!rc) {
 		rep->sprints = (int64_t)p->sprints.n;
-		rep->cards = (int64_t)p->cards.n;
+		rep->cards = (int64_t)jiradetail_count_distinct(&p->cards);
 	}
 	return rc;
 }
 
 static void jpass_release(jpass *p)
 {
+	free(p->gone.v);
+	store_sprint_list_release(&p->known);
 	for (size_t i = 0; i < p->sprints.n; i++) {
 		free(p->sprints.v[i].name);
 		free(p->sprints.v[i].state);
@@ -265,8 +484,17 @@ static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms, syn
 	if (!open_ref(&p, &u, &token, &base, key) ||
 	    store_sync_last_success(ctx->st, user_id, SOURCE, &p.last_success))
 		goto cleanup;
-	if (list_boards_and_sprints(&p) == PDT_OK && !out_of_time(&p))
-		list_all_issues(&p);
+	if (store_sprint_list(ctx->st, user_id, &p.known)) {
+		snprintf(p.error, sizeof p.error, "database error");
+		goto cleanup;
+	}
+	p.warm = p.last_success != 0;
+	if (list_boards_and_sprints(&p) == PDT_OK && !out_of_time(&p)) {
+		if (p.warm)
+			warm_issues(&p);
+		else
+			cold_issues(&p);
+	}
 	if (upstream_client_cancelled(ctx->client)) {
 		snprintf(p.error, sizeof p.error, "cancelled");
 		goto cleanup;

@@ -4,20 +4,37 @@
  * sync/jira: one Jira pass over one user — behind POST /api/sync/jira,
  * `pdt sync --jira`, the first read of the /api/jira routes, and the worker.
  *
+ * The first (cold) pass, and any pass after one that did not fully succeed:
  *   1. every board (kanban boards answer the sprint listing with 400 and are
  *      skipped), every sprint of every state;
- *   2. the issues of active and future sprints on every pass, and of a closed
- *      sprint that ended within SYNC_LOOKBACK_DAYS once (closed sprints do not
- *      change); listed in that order, so a card carried over into the active
- *      sprint stays there;
- *   3. later passes ask only for issues updated since the last fully
- *      successful pass minus JIRA_OVERLAP_S (JQL has minute precision and is
- *      read in the Jira user's time zone, which pdt does not know);
- *   4. each issue's detail — type, parent, subtasks, changelog — comes with
- *      the listing (fields + expand=changelog); only an issue whose embedded
- *      changelog is truncated costs a request of its own;
- *   5. sprints and cards are written per user in one transaction;
- *      jira_project_keys, when set, limits the cards kept.
+ *   2. the issues of active and future sprints, and of a closed sprint that
+ *      ended within SYNC_LOOKBACK_DAYS once, each listed whole, active first.
+ * Later (warm) passes:
+ *   1. every board, and each board's open sprints (state=active,future);
+ *   2. an open sprint never listed before is listed whole;
+ *   3. a sprint stored as open that no board lists as open any more is read
+ *      once more (GET sprint/{id}: its state and completeDate now) and, now
+ *      closed, listed whole without a filter, so the final states of its cards
+ *      arrive (completing a sprint moves no issue's `updated`); stored closed,
+ *      it is never read again. A deleted one (404) is dropped;
+ *   4. one search (POST search/jql) for `updated >= <last fully successful
+ *      pass - JIRA_OVERLAP_S>` AND (in those open sprints OR one of their
+ *      stored cards): what changed in them, and what left them (moving an
+ *      issue changes its `updated`). Jira refuses a key that no longer exists
+ *      (400): the open sprints are then listed whole instead, and a stored
+ *      card none of them holds leaves its sprint.
+ * Unchanged, a warm pass costs boards + 2 requests.
+ * Every issue comes with its Sprint field (JIRA_SPRINT_FIELD): a card
+ * belongs to the issue's active sprint, else its future one; a card only in
+ * closed sprints stays with the closed sprint that listed it, and one in
+ * none (the backlog) has no sprint. Each issue's detail — type, parent,
+ * subtasks, changelog — comes with the listing (fields + expand=changelog);
+ * only an issue whose embedded changelog is truncated costs a request of its
+ * own. A listing or search that fails part-way is dropped whole: stored
+ * cards (and their details_json) stay as they were. Sprints and cards are
+ * written per user in one transaction; jira_project_keys, when set, limits
+ * the cards kept. A pass whose user changed jira_workspace to another site
+ * meanwhile stores nothing.
  * A failure is reported in the report's error; what did succeed is stored,
  * and the incremental window only advances after a fully successful pass.
  */

@@ -59,6 +59,16 @@ void jiradetail_set_sprint(jiradetail_set *s, int64_t jira_sprint_id)
 	s->pending_from = s->n;
 }
 
+void jiradetail_discard_pending(jiradetail_set *s)
+{
+	for (size_t k = s->pending_from; k < s->n; k++) {
+		free_card(&s->cards[k]);
+		json_decref(s->details[k]);
+		s->details[k] = NULL;
+	}
+	s->n = s->pending_from;
+}
+
 bool jiradetail_key_allowed(const jiradetail_set *s, const char *key)
 {
 	if (s->nprojects == 0)
@@ -129,6 +139,19 @@ static size_t new_slot(jiradetail_set *s)
 	return s->n++;
 }
 
+/* The issue's own open sprint when its Sprint field came; else the sprint
+ * being listed (a closed sprint lists the cards it ended with); a search
+ * result without the field keeps the card's stored sprint. */
+static void card_sprint(const jiradetail_set *s, const jira_issue *i, store_card_in *c)
+{
+	if (i->sprint_known && i->open_sprint_id)
+		c->jira_sprint_id = i->open_sprint_id;
+	else if (s->cur_sprint)
+		c->jira_sprint_id = s->cur_sprint;
+	else
+		c->keep_sprint = !i->sprint_known;
+}
+
 int jiradetail_on_issue(const jira_issue *i, void *ctx)
 {
 	jiradetail_set *s = ctx;
@@ -143,11 +166,31 @@ int jiradetail_on_issue(const jira_issue *i, void *ctx)
 	c->status = xstrdup(i->status ? i->status : "");
 	c->assignee = xstrdup(i->assignee ? i->assignee : "");
 	c->issue_type = xstrdup(i->issue_type ? i->issue_type : "");
-	c->jira_sprint_id = s->cur_sprint;
+	card_sprint(s, i, c);
 	c->jira_updated_at = i->updated;
 	s->details[k] = detail_json(i);
 	s->truncated[k] = i->changelog_truncated;
 	return 0;
+}
+
+void jiradetail_detach(jiradetail_set *s, const store_card *stored)
+{
+	if (!stored->key || have_card(s, stored->key))
+		return;
+	size_t k = new_slot(s);
+	store_card_in *c = &s->cards[k];
+	c->key = xstrdup(stored->key);
+	c->summary = xstrdup(stored->summary ? stored->summary : "");
+	c->status = xstrdup(stored->status ? stored->status : "");
+	c->assignee = xstrdup(stored->assignee ? stored->assignee : "");
+	c->issue_type = xstrdup(stored->issue_type ? stored->issue_type : "");
+	s->truncated[k] = 0;
+	s->ndetached++;
+}
+
+size_t jiradetail_count_distinct(const jiradetail_set *s)
+{
+	return s->n - s->ndetached;
 }
 
 static int on_change(const jira_change *c, void *ctx)

@@ -33,18 +33,30 @@ typedef struct jiradetail_set {
 	size_t nprojects;
 	int64_t cur_sprint;
 	size_t pending_from;  /* first card of the current listing */
+	size_t ndetached;     /* cards added by jiradetail_detach */
 } jiradetail_set;
 
 void jiradetail_set_init(jiradetail_set *s, const char *project_keys);
 void jiradetail_set_release(jiradetail_set *s);
-/* The Jira sprint the following issues are listed in. */
+/* The Jira sprint the following issues are listed in; 0 for a search. A
+ * card goes to the issue's open sprint (its Sprint field), else to the
+ * listed sprint, else (a search) to none. */
 void jiradetail_set_sprint(jiradetail_set *s, int64_t jira_sprint_id);
+/* Drops the cards of the current listing (a listing that failed part-way:
+ * what is stored stays as it was). */
+void jiradetail_discard_pending(jiradetail_set *s);
 /* jira_issue_cb: adds or replaces the issue's card. ctx is the set. */
 int jiradetail_on_issue(const jira_issue *i, void *ctx);
 /* Fetches full changelogs for the current listing's truncated issues, then
  * writes their details_json. */
 pdt_err jiradetail_fetch_truncated(jiradetail_set *s, upstream_client *c, const jira_ref *ref,
 				   provider_result *res);
+/* Adds a stored card as it is, without a sprint and without a new
+ * details_json (the stored one stays): it left its sprint. */
+void jiradetail_detach(jiradetail_set *s, const store_card *stored);
+/* Cards that came from Jira in this pass (each once, detached ones not
+ * counted): POST /api/sync/jira's "cards". */
+size_t jiradetail_count_distinct(const jiradetail_set *s);
 /* true when key is kept by the project filter. */
 bool jiradetail_key_allowed(const jiradetail_set *s, const char *key);
 

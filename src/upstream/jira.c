@@ -31,8 +31,10 @@
 #define JIRA_OFFSET_MAX INT64_C(1000000000000) /* startAt / total beyond: malformed */
 #define JIRA_AGILE_PAGE 50
 #define JIRA_CHANGELOG_PAGE 100
-#define JIRA_ISSUE_QUERY \
-	"&fields=summary,status,assignee,issuetype,parent,subtasks,updated&expand=changelog"
+#define JIRA_SEARCH_PAGE 100 /* search/jql's cap when fields are asked for */
+#define JIRA_ISSUE_FIELDS \
+	"summary,status,assignee,issuetype,parent,subtasks,updated," JIRA_SPRINT_FIELD
+#define JIRA_ISSUE_QUERY "&fields=" JIRA_ISSUE_FIELDS "&expand=changelog"
 
 /* ---- JSON readers: absent and null read as "" / NULL / not present ---- */
 
@@ -493,6 +495,32 @@ static const char *subtasks_conv(const json_t *f, issue_buf *b)
 	return NULL;
 }
 
+/* The Sprint field: [{"id", "state"}...] | null. Another shape (a site
+ * where the field id means something else) reads as not known. */
+static void issue_sprint(const json_t *f, jira_issue *i)
+{
+	const json_t *v = json_object_get(f, JIRA_SPRINT_FIELD), *e;
+	int64_t active = 0, future = 0, id;
+	const char *state;
+	size_t k;
+	i->sprint_known = false;
+	i->open_sprint_id = 0;
+	if (!v)
+		return;
+	if (!json_is_null(v) && !json_is_array(v))
+		return;
+	json_array_foreach(v, k, e) {
+		if (!json_is_object(e) || !req_id(e, "id", &id) || !opt_str(e, "state", &state))
+			return;
+		if (strcasecmp(state, "active") == 0)
+			active = id;
+		else if (strcasecmp(state, "future") == 0)
+			future = id;
+	}
+	i->sprint_known = true;
+	i->open_sprint_id = active ? active : future;
+}
+
 /* The issue's "fields" object (NULL: every field absent). */
 static const char *issue_fields(const json_t *f, issue_buf *b)
 {
@@ -513,6 +541,7 @@ static const char *issue_fields(const json_t *f, issue_buf *b)
 	if (!opt_obj(f, "parent", &parent) || (parent && !ref_issue_conv(parent, &b->parent)))
 		return "\"parent\" is not {\"key\", \"fields\"}";
 	i->parent = parent ? &b->parent : NULL;
+	issue_sprint(f, i);
 	return subtasks_conv(f, b);
 }
 
@@ -553,20 +582,15 @@ static const char *issue_conv(const json_t *e, issue_buf *b)
 	return issue_changelog(e, b);
 }
 
-/* A sprint issues page: {"startAt", "maxResults", "total", "issues": [...]}. */
-static pdt_err issues_page(const char *body, size_t len, int64_t start, jira_issue_cb cb,
-			   void *ctx, bool *is_last, int64_t *next, char *why, size_t whylen)
+/* Checks every issue of list, then hands them to cb until it stops. */
+static pdt_err issues_emit(const json_t *list, jira_issue_cb cb, void *ctx, bool *is_last,
+			   char *why, size_t whylen)
 {
-	json_t *root = load_object(body, len, why, whylen);
-	const json_t *list = NULL, *e;
-	issue_buf *v = NULL;
-	const char *bad;
-	size_t i, n = 0;
+	const json_t *e;
+	size_t i, n = json_array_size(list);
+	issue_buf *v = n ? xcalloc(n, sizeof *v) : NULL;
 	pdt_err rc = PDT_EINVAL;
-	if (!root || !page_meta(root, "issues", start, &list, is_last, next, why, whylen))
-		goto cleanup;
-	n = json_array_size(list);
-	v = n ? xcalloc(n, sizeof *v) : NULL;
+	const char *bad;
 	json_array_foreach(list, i, e) {
 		if ((bad = issue_conv(e, &v[i]))) {
 			snprintf(why, whylen, "issue %zu: %s", i, bad);
@@ -584,6 +608,66 @@ cleanup:
 	for (i = 0; i < n; i++)
 		issue_buf_release(&v[i]);
 	free(v);
+	return rc;
+}
+
+/* A sprint issues page: {"startAt", "maxResults", "total", "issues": [...]}. */
+static pdt_err issues_page(const char *body, size_t len, int64_t start, jira_issue_cb cb,
+			   void *ctx, bool *is_last, int64_t *next, char *why, size_t whylen)
+{
+	json_t *root = load_object(body, len, why, whylen);
+	const json_t *list = NULL;
+	pdt_err rc = PDT_EINVAL;
+	if (root && page_meta(root, "issues", start, &list, is_last, next, why, whylen))
+		rc = issues_emit(list, cb, ctx, is_last, why, whylen);
+	json_decref(root);
+	return rc;
+}
+
+/* A token: 1..JIRA_TOKEN_MAX printable ASCII bytes (it goes back into JSON). */
+static bool token_ok(const char *t)
+{
+	size_t n = strlen(t);
+	if (n == 0 || n > JIRA_TOKEN_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * A search/jql page: {"issues": [...], "nextPageToken"?, "isLast"?}. The
+ * listing ends on isLast, a missing token or an empty page. token gets the
+ * next token ("" at the end); it has room for JIRA_TOKEN_MAX + 1 bytes.
+ */
+static pdt_err search_page(const char *body, size_t len, jira_issue_cb cb, void *ctx,
+			   bool *is_last, char *token, char *why, size_t whylen)
+{
+	json_t *root = load_object(body, len, why, whylen);
+	const json_t *list;
+	const char *tok = "";
+	bool last = false, has_last;
+	pdt_err rc = PDT_EINVAL;
+	token[0] = '\0';
+	*is_last = true;
+	if (!root)
+		goto cleanup;
+	list = json_object_get(root, "issues");
+	if (!json_is_array(list)) {
+		snprintf(why, whylen, "\"issues\" is not an array");
+		goto cleanup;
+	}
+	if (!opt_str(root, "nextPageToken", &tok) || (*tok && !token_ok(tok)) ||
+	    !opt_bool(root, "isLast", &last, &has_last)) {
+		snprintf(why, whylen, "bad nextPageToken or isLast");
+		goto cleanup;
+	}
+	*is_last = (has_last && last) || !*tok || json_array_size(list) == 0;
+	rc = issues_emit(list, cb, ctx, is_last, why, whylen);
+	if (!rc && !*is_last)
+		snprintf(token, JIRA_TOKEN_MAX + 1, "%s", tok);
+cleanup:
 	json_decref(root);
 	return rc;
 }
@@ -675,6 +759,55 @@ pdt_err jira_parse_changelog(const char *body, size_t len, jira_change_cb cb, vo
 {
 	changes_ctx cc = {cb, ctx};
 	return parse_one(changes_on_page, body, len, &cc, is_last, next);
+}
+
+typedef struct one_sprint_ctx {
+	jira_sprint_cb cb;
+	void *ctx;
+} one_sprint_ctx;
+
+/* One sprint object; cb runs once. */
+static pdt_err sprint_body(const char *body, size_t len, jira_sprint_cb cb, void *ctx, char *why,
+			   size_t whylen)
+{
+	json_t *root = load_object(body, len, why, whylen);
+	jira_sprint sp;
+	const char *bad;
+	pdt_err rc = PDT_EINVAL;
+	if (!root)
+		return rc;
+	if ((bad = sprint_conv(root, 0, &sp))) {
+		snprintf(why, whylen, "sprint: %s", bad);
+	} else {
+		rc = PDT_OK;
+		if (cb)
+			cb(&sp, ctx);
+	}
+	json_decref(root);
+	return rc;
+}
+
+pdt_err jira_parse_sprint(const char *body, size_t len, jira_sprint_cb cb, void *ctx)
+{
+	char why[JIRA_WHY_MAX];
+	return sprint_body(body, len, cb, ctx, why, sizeof why);
+}
+
+pdt_err jira_parse_search(const char *body, size_t len, jira_issue_cb cb, void *ctx,
+			  bool *is_last, char *token)
+{
+	char why[JIRA_WHY_MAX], tok[JIRA_TOKEN_MAX + 1];
+	bool last = true;
+	pdt_err rc = search_page(body, len, cb, ctx, &last, tok, why, sizeof why);
+	if (rc) {
+		last = true;
+		tok[0] = '\0';
+	}
+	if (is_last)
+		*is_last = last;
+	if (token)
+		snprintf(token, JIRA_TOKEN_MAX + 1, "%s", tok);
+	return rc;
 }
 
 /* ---- requests ---- */
@@ -837,19 +970,25 @@ static void status_message(provider_result *res, long status)
 }
 
 /*
- * One GET. PDT_OK for 2xx; PDT_EUPSTREAM for any other final status;
- * upstream_do's errors as they are. resp is always initialised: release it.
+ * One GET, or a POST of a JSON body when body is set. PDT_OK for 2xx;
+ * PDT_EUPSTREAM for any other final status; upstream_do's errors as they
+ * are. resp is always initialised: release it.
  */
-static pdt_err get(const jira_call *call, const char *url, upstream_resp *resp)
+static pdt_err send_req(const jira_call *call, const char *url, const char *body,
+			upstream_resp *resp)
 {
 	static const char *const headers[] = {"Accept: application/json", NULL};
+	static const char *const post_headers[] = {"Accept: application/json",
+						   "Content-Type: application/json", NULL};
 	upstream_req req;
 	pdt_err rc;
 	memset(&req, 0, sizeof req);
 	memset(resp, 0, sizeof *resp);
-	req.method = "GET";
+	req.method = body ? "POST" : "GET";
 	req.url = url;
-	req.headers = headers;
+	req.headers = body ? post_headers : headers;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
 	req.ratelimit_key = call->ref->ratelimit_key;
 	req.userpwd = call->userpwd;
 	req.deadline_ms = call->ref->deadline_ms;
@@ -882,7 +1021,7 @@ static pdt_err one_page(const jira_call *call, const char *url, int64_t start, p
 {
 	upstream_resp r;
 	char why[JIRA_WHY_MAX] = "";
-	pdt_err rc = get(call, url, &r);
+	pdt_err rc = send_req(call, url, NULL, &r);
 	if (!rc) {
 		rc = fn(r.body.data, r.body.data ? r.body.len : 0, start, pctx, is_last, next, why,
 			sizeof why);
@@ -966,7 +1105,7 @@ pdt_err jira_boards(upstream_client *c, const jira_ref *ref, jira_board_cb cb, v
 	return rc;
 }
 
-pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id,
+pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id, bool open_only,
 		     jira_sprint_cb cb, void *ctx, provider_result *res)
 {
 	provider_result dummy;
@@ -982,7 +1121,8 @@ pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id,
 		rc = url_built(&call, url_start(&prefix, ref->base, "/rest/agile/1.0/board/") ||
 					      buf_appendf(&prefix, "%" PRId64, board_id) ||
 					      buf_appends(&prefix,
-							  "/sprint?state=active,future,closed&"));
+							  open_only ? "/sprint?state=active,future&"
+								    : "/sprint?state=active,future,closed&"));
 	if (!rc)
 		rc = list_all(&call, buf_str(&prefix), JIRA_AGILE_PAGE, "", sprints_on_page, &sc);
 	call_release(&call);
@@ -1038,6 +1178,108 @@ pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char
 			      &cc);
 	call_release(&call);
 	buf_release(&prefix);
+	return rc;
+}
+
+pdt_err jira_sprint_get(upstream_client *c, const jira_ref *ref, int64_t sprint_id,
+			jira_sprint_cb cb, void *ctx, provider_result *res)
+{
+	provider_result dummy;
+	jira_call call;
+	upstream_resp r;
+	buf url = BUF_INIT(JIRA_URL_MAX);
+	char why[JIRA_WHY_MAX] = "";
+	pdt_err rc = call_begin(&call, c, ref, res, &dummy);
+	memset(&r, 0, sizeof r);
+	if (!rc && sprint_id <= 0) {
+		seterr(call.res, "invalid jira sprint id");
+		rc = PDT_EINVAL;
+	}
+	if (!rc)
+		rc = url_built(&call, url_start(&url, ref->base, "/rest/agile/1.0/sprint/") ||
+					      buf_appendf(&url, "%" PRId64, sprint_id));
+	if (!rc)
+		rc = send_req(&call, buf_str(&url), NULL, &r);
+	if (!rc && (rc = sprint_body(r.body.data, r.body.data ? r.body.len : 0, cb, ctx, why,
+				     sizeof why)))
+		seterr(call.res, "malformed JSON from jira: %s", why);
+	upstream_resp_release(&r);
+	call_release(&call);
+	buf_release(&url);
+	return rc;
+}
+
+/* The search request body; NULL when too big. Caller frees. */
+static char *search_body(const char *jql, const char *token)
+{
+	json_t *fields = json_array(), *j;
+	char *out;
+	const char *p = JIRA_ISSUE_FIELDS;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		json_array_append_new(fields, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	j = json_pack("{s:s,s:o,s:s,s:i}", "jql", jql, "fields", fields, "expand", "changelog",
+		      "maxResults", JIRA_SEARCH_PAGE);
+	if (j && token && *token)
+		json_object_set_new(j, "nextPageToken", json_string(token));
+	out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return out;
+}
+
+static pdt_err search_one(const jira_call *call, const char *url, const char *jql,
+			  char *token, jira_issue_cb cb, void *ctx, bool *last)
+{
+	upstream_resp r;
+	char why[JIRA_WHY_MAX] = "";
+	char *body = search_body(jql, token);
+	pdt_err rc;
+	if (!body) {
+		seterr(call->res, "search request not encodable");
+		return PDT_EINVAL;
+	}
+	rc = send_req(call, url, body, &r);
+	free(body);
+	if (!rc) {
+		rc = search_page(r.body.data, r.body.data ? r.body.len : 0, cb, ctx, last, token,
+				 why, sizeof why);
+		if (rc)
+			seterr(call->res, "malformed JSON from jira: %s", why);
+	}
+	upstream_resp_release(&r);
+	return rc;
+}
+
+pdt_err jira_search(upstream_client *c, const jira_ref *ref, const char *jql, jira_issue_cb cb,
+		    void *ctx, provider_result *res)
+{
+	provider_result dummy;
+	jira_call call;
+	buf url = BUF_INIT(JIRA_URL_MAX);
+	char token[JIRA_TOKEN_MAX + 1] = "", prev[JIRA_TOKEN_MAX + 1] = "";
+	bool last = false;
+	pdt_err rc = call_begin(&call, c, ref, res, &dummy);
+	if (!rc && (!jql || !*jql)) {
+		seterr(call.res, "empty JQL");
+		rc = PDT_EINVAL;
+	}
+	if (!rc)
+		rc = url_built(&call, url_start(&url, ref->base, "/rest/api/3/search/jql"));
+	for (int pages = 0; !rc && !last; pages++) {
+		if (pages >= JIRA_MAX_PAGES) {
+			seterr(call.res, "jira search has more than %d pages", JIRA_MAX_PAGES);
+			rc = PDT_EUPSTREAM;
+			break;
+		}
+		snprintf(prev, sizeof prev, "%s", token);
+		rc = search_one(&call, buf_str(&url), jql, token, cb, ctx, &last);
+		if (!rc && !last && strcmp(prev, token) == 0)
+			break; /* a token that does not move on would loop */
+	}
+	call_release(&call);
+	buf_release(&url);
 	return rc;
 }
 

@@ -50,6 +50,10 @@
 #include "upstream/provider.h"
 
 #define JIRA_MAX_PAGES 10000
+/* Jira Cloud's Sprint field: the agile and platform APIs both render it as
+ * an array of {"id","name","state","boardId",...} (or null) when asked for. */
+#define JIRA_SPRINT_FIELD "customfield_10020"
+#define JIRA_TOKEN_MAX 2048 /* nextPageToken bound */
 
 typedef struct jira_ref {
 	const char *base;  /* "https://team.atlassian.net" (see jira_base_url) */
@@ -117,6 +121,12 @@ typedef struct jira_issue {
 	const jira_change *changelog; /* as embedded, oldest first */
 	size_t nchanges;
 	bool changelog_truncated; /* the embedded changelog's total > what came */
+	/* The Sprint field (JIRA_SPRINT_FIELD: [{id, state, ...}] | null). When
+	 * it came, sprint_known is set and open_sprint_id is the issue's active
+	 * sprint, else its last future one, else 0 (backlog, or closed sprints
+	 * only). A value of another shape reads as not known. */
+	bool sprint_known;
+	int64_t open_sprint_id;
 } jira_issue;
 
 /* Return non-zero from a callback to stop the listing early (PDT_OK). */
@@ -128,9 +138,21 @@ typedef int (*jira_change_cb)(const jira_change *c, void *ctx);
 /* GET /rest/agile/1.0/board */
 pdt_err jira_boards(upstream_client *c, const jira_ref *ref, jira_board_cb cb, void *ctx,
 		    provider_result *res);
-/* GET /rest/agile/1.0/board/{id}/sprint?state=active,future,closed */
-pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id,
+/* GET /rest/agile/1.0/board/{id}/sprint?state=active,future,closed, or
+ * with open_only state=active,future */
+pdt_err jira_sprints(upstream_client *c, const jira_ref *ref, int64_t board_id, bool open_only,
 		     jira_sprint_cb cb, void *ctx, provider_result *res);
+/* GET /rest/agile/1.0/sprint/{id}: cb runs once with the sprint (board_id =
+ * originBoardId, else 0). A deleted sprint: PDT_EUPSTREAM with res->status 404. */
+pdt_err jira_sprint_get(upstream_client *c, const jira_ref *ref, int64_t sprint_id,
+			jira_sprint_cb cb, void *ctx, provider_result *res);
+/* POST /rest/api/3/search/jql {"jql", "fields": the issue fields above +
+ * JIRA_SPRINT_FIELD, "expand": "changelog", "maxResults": 100,
+ * "nextPageToken"}: every page, by nextPageToken (a page without one, or with
+ * "isLast": true, or with no issues ends it; a token that repeats ends it).
+ * jql must be bounded (Jira refuses unbounded queries with 400). */
+pdt_err jira_search(upstream_client *c, const jira_ref *ref, const char *jql, jira_issue_cb cb,
+		    void *ctx, provider_result *res);
 /* GET /rest/agile/1.0/sprint/{id}/issue?fields=...&expand=changelog[&jql=...]
  * jql (NULL or "" for none) is sent percent-encoded. */
 pdt_err jira_sprint_issues(upstream_client *c, const jira_ref *ref, int64_t sprint_id,
@@ -152,5 +174,12 @@ pdt_err jira_parse_issues(const char *body, size_t len, jira_issue_cb cb, void *
 			  bool *is_last, int64_t *next);
 pdt_err jira_parse_changelog(const char *body, size_t len, jira_change_cb cb, void *ctx,
 			     bool *is_last, int64_t *next);
+/* One sprint object (GET sprint/{id}); cb runs once on success. */
+pdt_err jira_parse_sprint(const char *body, size_t len, jira_sprint_cb cb, void *ctx);
+/* A search/jql page {"issues", "nextPageToken"?, "isLast"?}: token (size
+ * JIRA_TOKEN_MAX + 1, may be NULL) gets the next page's token, "" when this
+ * page is the last. */
+pdt_err jira_parse_search(const char *body, size_t len, jira_issue_cb cb, void *ctx,
+			  bool *is_last, char *token);
 
 #endif

@@ -39,6 +39,7 @@ _FAULT_DEFAULTS = {
     "malformed": [],                  # path substrings whose 200 bodies get broken
     "malformed_mode": "truncate",     # truncate | garbage | short_read
     "forced": [],                     # [{"path", "status", "count", "body"}]
+    "slow": [],                       # [{"path", "ms"}]: extra latency for matching paths
 }
 
 
@@ -381,7 +382,7 @@ class FakeServer:
     def set_faults(self, **knobs):
         """latency_ms, error_rate, error_statuses, rate_429, retry_after,
         rate_limit_status, hang, hang_seconds, malformed, malformed_mode,
-        forced, seed. Unknown names raise KeyError."""
+        forced, slow, seed. Unknown names raise KeyError."""
         with self._lock:
             for name, value in knobs.items():
                 if name == "seed":
@@ -409,6 +410,9 @@ class FakeServer:
                 elif name == "malformed_mode":
                     if value not in ("truncate", "garbage", "short_read"):
                         raise ValueError("malformed_mode: truncate|garbage|short_read")
+                elif name == "slow":
+                    value = [{"path": str(r["path"]), "ms": max(0.0, float(r["ms"]))}
+                             for r in (value or [])]
                 elif name == "forced":
                     self._faults["forced"] = []
                     for rule in value or []:
@@ -429,13 +433,16 @@ class FakeServer:
             self._faults = json.loads(json.dumps(_FAULT_DEFAULTS))
             self._rng = random.Random(seed)
 
-    def force_status(self, path, status, count=None, body=None):
+    def force_status(self, path, status, count=None, body=None, after=0):
         """Requests whose path contains `path` (also matched against the
         canonical spellings of the path, see path_aliases) get `status` --
         `count` times, or until clear_forced(). status 0 closes the connection
-        without an answer. body: optional str / JSON-able object to send."""
+        without an answer. body: optional str / JSON-able object to send.
+        after: that many matching requests are answered normally first (e.g.
+        a listing whose second page fails)."""
         rule = {"path": str(path), "status": int(status),
-                "count": None if count is None else int(count), "body": body}
+                "count": None if count is None else int(count), "body": body,
+                "after": max(0, int(after))}
         with self._lock:
             self._faults["forced"].append(rule)
         return rule
@@ -457,6 +464,18 @@ class FakeServer:
         out = [req.target, urllib.parse.unquote(req.target)] + self._aliases(req)
         return [c.lower() for c in out]
 
+    def _slow_ms(self, req):
+        """The first `slow` rule whose path the request's path contains: its ms."""
+        with self._lock:
+            rules = list(self._faults["slow"])
+        if not rules:
+            return 0
+        cands = self._candidates(req)
+        for rule in rules:
+            if any(rule["path"].lower() in c for c in cands):
+                return rule["ms"]
+        return 0
+
     def _fault_for(self, req):
         """Hang, latency, then at most one injected answer. Returns a Response,
         DROP, or None (answer normally)."""
@@ -475,6 +494,11 @@ class FakeServer:
         if latency:
             if not self.sleep(latency / 1000.0):
                 return DROP
+        slow_ms = self._slow_ms(req)
+        if slow_ms:
+            req.entry["fault"] = "slow"
+            if not self.sleep(slow_ms / 1000.0):
+                return DROP
         if self._stop_event.is_set():
             return DROP
         kind = status = body = None
@@ -484,6 +508,9 @@ class FakeServer:
                 cands = self._candidates(req)
                 for rule in f["forced"]:
                     if any(rule["path"].lower() in c for c in cands):
+                        if rule.get("after", 0) > 0:
+                            rule["after"] -= 1
+                            break
                         kind, status, body = "forced", rule["status"], rule["body"]
                         if rule["count"] is not None:
                             rule["count"] -= 1

@@ -20,6 +20,9 @@ JQL (`jql=`) is parsed for real: AND/OR/NOT/parentheses, ORDER BY ignored, field
 updated/created (date literals "yyyy/MM/dd HH:mm" etc. in the user's zone, minute
 precision; ISO timestamps rejected with 400 like Jira), project, sprint, status,
 statusCategory, assignee, issuetype, key, parent; anything else -> 400.
+Issues render the Sprint field as `customfield_10020` (both APIs, when asked for or
+by default): [{"id","name","state","boardId","goal","startDate"?,"endDate"?,
+"completeDate"?}] for every sprint the issue is or was in, or null.
 """
 
 import base64
@@ -77,9 +80,9 @@ ISSUE_TYPES = {
 }
 STATUS_CYCLE = ["To Do", "In Progress", "In Review", "Done"]
 SPRINT_STATES = ("active", "future", "closed")
+SPRINT_FIELD_ID = "customfield_10020"        # Jira Cloud's Sprint field
 ALL_FIELDS = ("summary", "status", "assignee", "issuetype", "parent", "subtasks", "updated",
-              "created", "project", "sprint", "closedSprints")
-SPRINT_FIELD_ID = "customfield_10020"
+              "created", "project", "sprint", "closedSprints", SPRINT_FIELD_ID)
 DAY = 86400
 
 
@@ -800,6 +803,20 @@ class FakeJira(FakeServer):
                 else:
                     raise ValueError("unknown sprint field %r" % k)
 
+    def remove_sprint(self, sprint_id):
+        """Deletes a sprint, like Jira's "Delete sprint": its issues go to the
+        backlog (closed sprints they were in stay in their history); GET
+        sprint/{id} then answers 404."""
+        with self._lock:
+            sp = self._sprints.pop(int(sprint_id))
+            board = self._boards.get(sp.board_id)
+            if board is not None and sp.id in board.sprints:
+                board.sprints.remove(sp.id)
+            for iid in sp.issues:
+                issue = self._issues.get(iid)
+                if issue is not None and sp.id in issue.sprints:
+                    issue.sprints.remove(sp.id)
+
     def sprints(self, board_id=None):
         with self._lock:
             if board_id is None:
@@ -1296,6 +1313,18 @@ class FakeJira(FakeServer):
         out["goal"] = sp.goal
         return out
 
+    def _sprint_field_json(self, sp):
+        """One entry of the Sprint field (customfield_10020) as Jira Cloud renders it."""
+        out = {"id": sp.id, "name": sp.name, "state": sp.state, "boardId": sp.board_id,
+               "goal": sp.goal}
+        if sp.start is not None:
+            out["startDate"] = self._sprint_date(sp.start)
+        if sp.end is not None:
+            out["endDate"] = self._sprint_date(sp.end)
+        if sp.complete is not None and sp.state == "closed":
+            out["completeDate"] = self._sprint_date(sp.complete)
+        return out
+
     def _board_json(self, b):
         p = self._projects.get(b.project) or {"id": 0, "name": b.project}
         api = self.base_url or ""
@@ -1357,6 +1386,11 @@ class FakeJira(FakeServer):
                 open_ = [self._sprints[s] for s in issue.sprints
                          if s in self._sprints and self._sprints[s].state != "closed"]
                 f["sprint"] = self._sprint_json(open_[-1]) if open_ else None
+            elif name == SPRINT_FIELD_ID:
+                # Both APIs render the Sprint custom field: every sprint the
+                # issue is or was in, oldest membership first; null when none.
+                f[SPRINT_FIELD_ID] = [self._sprint_field_json(self._sprints[s])
+                                      for s in issue.sprints if s in self._sprints] or None
             elif name == "closedSprints" and agile:
                 closed = [self._sprint_json(self._sprints[s]) for s in issue.sprints
                           if s in self._sprints and self._sprints[s].state == "closed"]
@@ -1826,8 +1860,8 @@ class FakeJira(FakeServer):
 
     # ================================================================ admin JSON
     OPS = ("add_user", "add_token", "revoke_token", "set_visibility", "add_board", "add_sprint",
-           "update_sprint", "add_issue", "update_issue", "move_issue", "add_changelog",
-           "remove_issue", "populate", "set_time_zone", "set_faults", "force_status",
+           "update_sprint", "remove_sprint", "add_issue", "update_issue", "move_issue",
+           "add_changelog", "remove_issue", "populate", "set_time_zone", "set_faults", "force_status",
            "clear_forced", "clear_faults", "reset_log")
 
     def _board_ref(self, ref):

@@ -388,6 +388,60 @@ class AuthAndErrorsTest(JiraCase):
         self.assertEqual(status, 400)
         self.assertIn("Unbounded", body["errorMessages"][0])
 
+    def test_sprint_field_search_by_sprint_or_key_and_sprint_delete(self):
+        bid = self.jira.add_board("Team", project="TEAM")
+        old = self.jira.add_sprint(bid, "Old", "closed")
+        cur = self.jira.add_sprint(bid, "Cur", "active")
+        nxt = self.jira.add_sprint(bid, "Next", "future")
+        carried = self.jira.add_issue([old, cur])
+        left = self.jira.add_issue(cur)
+        other = self.jira.add_issue(nxt)
+        self.jira.move_issue(left, None)                     # to the backlog
+        body = {"jql": 'updated >= -1d AND (sprint in (%d) OR key in ("%s"))' % (cur, left),
+                "fields": ["summary", "customfield_10020"], "expand": "changelog",
+                "maxResults": 100}
+        status, _, page = self.call("/rest/api/3/search/jql", "POST", body)
+        self.assertEqual(status, 200, page)
+        got = {i["key"]: i["fields"]["customfield_10020"] for i in page["issues"]}
+        self.assertEqual(set(got), {carried, left})
+        self.assertEqual([(s["id"], s["state"], s["boardId"]) for s in got[carried]],
+                         [(old, "closed", bid), (cur, "active", bid)])
+        self.assertIn("completeDate", got[carried][0])
+        self.assertNotIn("completeDate", got[carried][1])
+        self.assertIsNone(got[left])
+        self.assertTrue(all("changelog" in i for i in page["issues"]))
+        # The agile listing renders it too (all fields by default).
+        issues = self.get_ok("/rest/agile/1.0/sprint/%d/issue" % nxt)["issues"]
+        self.assertEqual([s["id"] for s in issues[0]["fields"]["customfield_10020"]], [nxt])
+        # Deleting a sprint: 404 afterwards, its issues in the backlog.
+        self.jira.remove_sprint(nxt)
+        status, _, _ = self.call("/rest/agile/1.0/sprint/%d" % nxt)
+        self.assertEqual(status, 404)
+        self.assertEqual(self.jira.issue(other).sprints, [])
+        self.assertNotIn(nxt, self.jira.sprints(bid))
+        # A key that no longer exists makes `key in` a 400, as in Jira.
+        self.jira.remove_issue(other)
+        body["jql"] = 'key in ("%s")' % other
+        status, _, err = self.call("/rest/api/3/search/jql", "POST", body)
+        self.assertEqual(status, 400)
+        self.assertIn("does not exist", err["errorMessages"][0])
+
+    def test_slow_and_after_knobs(self):
+        bid = self.jira.add_board("Team", project="TEAM")
+        self.jira.set_faults(slow=[{"path": "/board/%d/sprint" % bid, "ms": 300}])
+        t0 = time.monotonic()
+        self.assertEqual(self.call("/rest/agile/1.0/board")[0], 200)
+        fast = time.monotonic() - t0
+        t0 = time.monotonic()
+        self.assertEqual(self.call("/rest/agile/1.0/board/%d/sprint" % bid)[0], 200)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+        self.assertLess(fast, 0.3)
+        self.assertEqual(self.jira.requests_for(path_contains="/sprint")[0]["fault"], "slow")
+        self.jira.clear_faults()
+        self.jira.force_status("/rest/agile/1.0/board", 500, after=2, count=1)
+        got = [self.call("/rest/agile/1.0/board")[0] for _ in range(4)]
+        self.assertEqual(got, [200, 200, 500, 200])
+
     def test_myself(self):
         me = self.get_ok("/rest/api/3/myself")
         self.assertEqual((me["emailAddress"], me["displayName"], me["timeZone"]),

@@ -192,10 +192,15 @@ class JiraIncrementalTest(JiraCase):
         self.assertError(self.srv.request("GET", "/api/jira/cards?sprint_id=999999",
                                           token=self.tok), 404, "sprint not found")
         tok2, _ = self.srv.register(self.srv.unique_email("nojira"), "nojira-password")
-        for path in ("/api/jira/sprints", "/api/jira/active-sprint", "/api/jira/cards",
-                     "/api/jira/cards/PROJ-1", "/api/jira/sprints/1"):
-            self.assertError(self.srv.request("GET", path, token=tok2), 400,
-                             "jira not configured")
+        # Only the sprint list says "not configured"; the rest answer their 404
+        # like the Go original, whose data is simply absent.
+        self.assertError(self.srv.request("GET", "/api/jira/sprints", token=tok2), 400,
+                         "jira not configured")
+        for path, msg in (("/api/jira/active-sprint", "no active sprint found"),
+                          ("/api/jira/cards", "no active sprint found"),
+                          ("/api/jira/cards/PROJ-1", "card not found"),
+                          ("/api/jira/sprints/1", "sprint not found")):
+            self.assertError(self.srv.request("GET", path, token=tok2), 404, msg)
         self.assertError(self.srv.request("POST", "/api/sync/jira", token=tok2), 400,
                          "jira not configured")
         st = self.get(self.srv, self.tok, "/api/sync/status")["jira"]
@@ -305,6 +310,268 @@ class JiraFaultTest(JiraCase):
         self.fake.set_faults(hang=False)
         self.assertNotEqual(res["error"], "")
         self.assertLess(time.monotonic() - t0, 40)
+
+
+class JiraStaysTrueTest(JiraCase):
+    """Later passes list open sprints only; what leaves them still arrives."""
+
+    def setUp(self):
+        now = time.time()
+        self.fake = self.start_fake(seed=7)
+        self.fake.add_user("true@example.com", "tok-true")
+        self.board = self.fake.add_board("Board", project="PROJ")
+        self.closed = self.fake.add_sprint(self.board, "Old", state="closed", end=now - 5 * DAY)
+        self.active = self.fake.add_sprint(self.board, "Now", state="active")
+        self.future = self.fake.add_sprint(self.board, "Next", state="future")
+        self.keys = [self.fake.add_issue(self.active, summary="a%d" % i, updated=now - 3 * DAY)
+                     for i in range(4)]
+        self.later = self.fake.add_issue(self.future, summary="later", updated=now - 3 * DAY)
+        self.srv = self.start_server(env={"SYNC_ENABLED": "false"})
+        self.tok, _ = self.configure(self.srv, self.fake, "true@example.com", "tok-true")
+
+    def sprint_named(self, name):
+        return {s["name"]: s for s in self.get(self.srv, self.tok, "/api/jira/sprints")}[name]
+
+    def test_sprint_completed_right_after_a_status_change(self):
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        # The status changes, then "Complete sprint": closing it moves no `updated`.
+        self.fake.update_issue(self.keys[0], status="Done")
+        self.fake.update_sprint(self.active, state="closed")
+        self.fake.reset_log()
+        res = self.sync(self.srv, self.tok)
+        self.assertEqual(res["error"], "")
+        card = self.get(self.srv, self.tok, "/api/jira/cards/" + self.keys[0])
+        self.assertEqual(card["status"], "Done")
+        now_sprint = self.sprint_named("Now")
+        self.assertEqual(now_sprint["state"], "closed")
+        self.assertEqual({c["key"] for c in now_sprint["cards"]}, set(self.keys))
+        # It was read once more: its state, then all its issues without a filter.
+        self.assertEqual(len(self.fake.requests_for(
+            path_contains="/rest/agile/1.0/sprint/%d" % self.active)), 2)
+        listing = self.fake.requests_for(path_contains="/sprint/%d/issue" % self.active)
+        self.assertEqual(len(listing), 1)
+        self.assertNotIn("jql", listing[0]["query"])
+        # ... and never again.
+        self.fake.reset_log()
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        self.assertEqual(self.fake.requests_for(
+            path_contains="/rest/agile/1.0/sprint/%d" % self.active), [])
+        self.assertEqual(self.get(self.srv, self.tok, "/api/jira/active-sprint", 404),
+                         {"error": "no active sprint found"})
+
+    def test_issue_moved_to_the_backlog_leaves_the_sprint(self):
+        self.sync(self.srv, self.tok)
+        self.fake.move_issue(self.keys[1], None)
+        res = self.sync(self.srv, self.tok)
+        self.assertEqual(res["error"], "")
+        active = self.get(self.srv, self.tok, "/api/jira/active-sprint")
+        self.assertEqual({c["key"] for c in active["cards"]},
+                         set(self.keys) - {self.keys[1]})
+        card = self.get(self.srv, self.tok, "/api/jira/cards/" + self.keys[1])
+        self.assertIsNone(card["sprint_id"])
+        # Moved into the future sprint: it follows.
+        self.fake.move_issue(self.keys[2], self.future)
+        self.sync(self.srv, self.tok)
+        nxt = self.sprint_named("Next")
+        self.assertEqual({c["key"] for c in nxt["cards"]}, {self.later, self.keys[2]})
+        self.assertNotIn(self.keys[2], {c["key"] for c in self.sprint_named("Now")["cards"]})
+
+    def test_deleted_issue_falls_back_to_whole_listings(self):
+        self.sync(self.srv, self.tok)
+        # Jira refuses `key in (...)` naming a deleted issue (400): the open
+        # sprints are then listed whole, and what they no longer hold leaves.
+        self.fake.remove_issue(self.keys[3])
+        self.fake.update_issue(self.keys[0], status="In Progress")
+        self.fake.reset_log()
+        res = self.sync(self.srv, self.tok)
+        self.assertEqual(res["error"], "")
+        self.assertEqual(res["cards"], 4)  # the open sprints' issues, listed again
+        self.assertEqual([e["status"] for e in self.fake.requests_for(
+            path_contains="/rest/api/3/search/jql")], [400])
+        active = self.get(self.srv, self.tok, "/api/jira/active-sprint")
+        self.assertEqual({c["key"]: c["status"] for c in active["cards"]},
+                         {self.keys[0]: "In Progress", self.keys[1]: "To Do",
+                          self.keys[2]: "To Do"})
+        gone = self.get(self.srv, self.tok, "/api/jira/cards/" + self.keys[3])
+        self.assertIsNone(gone["sprint_id"])
+        self.assertTrue(gone["details_json"])
+
+    def test_deleted_sprint_is_dropped(self):
+        self.sync(self.srv, self.tok)
+        self.fake.remove_sprint(self.future)
+        self.fake.reset_log()
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        self.assertEqual([e["status"] for e in self.fake.requests_for(
+            path_contains="/rest/agile/1.0/sprint/%d" % self.future)], [404])
+        self.assertNotIn("Next", {s["name"] for s in
+                                  self.get(self.srv, self.tok, "/api/jira/sprints")})
+        self.assertIsNone(self.get(self.srv, self.tok, "/api/jira/cards/" + self.later)["sprint_id"])
+        # Gone for good: not asked for again.
+        self.fake.reset_log()
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        self.assertEqual(self.fake.requests_for(
+            path_contains="/rest/agile/1.0/sprint/%d" % self.future), [])
+
+    def test_unchanged_pass_costs_one_request_per_board_plus_two(self):
+        now = time.time()
+        for b in range(2):
+            other = self.fake.add_board("Other %d" % b, project="O%d" % b)
+            s = self.fake.add_sprint(other, "O%d now" % b, state="active")
+            self.fake.add_sprint(other, "O%d old" % b, state="closed", end=now - 9 * DAY)
+            for i in range(3):
+                self.fake.add_issue(s, summary="o%d" % i, updated=now - 3 * DAY)
+        boards = 3
+        first = self.sync(self.srv, self.tok)
+        self.assertEqual((first["error"], first["cards"]), ("", 5 + 6))
+        self.fake.reset_log()
+        second = self.sync(self.srv, self.tok)
+        self.assertEqual((second["error"], second["cards"]), ("", 0))
+        log = self.fake.log()
+        self.assertEqual(len(log), boards + 2, [e["target"][:80] for e in log])
+        self.assertEqual(len([e for e in log if e["path"] == "/rest/api/3/search/jql"]), 1)
+        for e in log:
+            if "/sprint" in e["path"] and e["path"].startswith("/rest/agile/1.0/board/"):
+                self.assertEqual(e["query"]["state"], "active,future")
+        # Five changed issues: still one search, exactly those five cards.
+        changed = self.keys[:3] + [self.later]
+        for k in changed:
+            self.fake.update_issue(k, summary="changed " + k)
+        self.fake.reset_log()
+        third = self.sync(self.srv, self.tok)
+        self.assertEqual((third["error"], third["cards"]), ("", len(changed)))
+        self.assertEqual(len(self.fake.log()), boards + 2)
+        self.assertEqual(self.get(self.srv, self.tok, "/api/jira/cards/" + self.later)["summary"],
+                         "changed " + self.later)
+
+
+class JiraCountAndFaultTest(JiraCase):
+    def test_cards_count_distinct_cards(self):
+        now = time.time()
+        fake = self.start_fake(seed=8)
+        fake.add_user("c@example.com", "tok-c")
+        board = fake.add_board("B", project="PROJ")
+        old = fake.add_sprint(board, "Old", state="closed", end=now - 3 * DAY)
+        cur = fake.add_sprint(board, "Cur", state="active")
+        carried = fake.add_issue([old, cur], summary="carried over", updated=now - 2 * DAY)
+        fake.add_issue(cur, summary="new", updated=now - 2 * DAY)
+        fake.add_issue(old, summary="done", updated=now - 4 * DAY)
+        srv = self.start_server(env={"SYNC_ENABLED": "false"})
+        tok, _ = self.configure(srv, fake, "c@example.com", "tok-c")
+        res = self.sync(srv, tok)
+        self.assertEqual((res["error"], res["sprints"], res["cards"]), ("", 2, 3))
+        # Both sprints listed it; it stays in the open one.
+        active = self.get(srv, tok, "/api/jira/active-sprint")
+        self.assertIn(carried, {c["key"] for c in active["cards"]})
+
+    def test_failing_second_page_keeps_stored_details(self):
+        now = time.time()
+        fake = self.start_fake(seed=9)
+        fake.add_user("f@example.com", "tok-f")
+        board = fake.add_board("B", project="PROJ")
+        cur = fake.add_sprint(board, "Cur", state="active")
+        keys = [fake.add_issue(cur, summary="s%d" % i, updated=now - 3 * DAY, changes=1)
+                for i in range(120)]
+        srv = self.start_server(env={"SYNC_ENABLED": "false"})
+        tok, _ = self.configure(srv, fake, "f@example.com", "tok-f")
+        self.assertEqual(self.sync(srv, tok)["error"], "")
+        before = {k: self.get(srv, tok, "/api/jira/cards/" + k) for k in (keys[0], keys[110])}
+        for k in before:
+            self.assertTrue(before[k]["details_json"])
+        for k in keys:
+            fake.update_issue(k, summary="new " + k)
+        # The search's first page (100 issues) arrives, the second fails.
+        fake.force_status("/rest/api/3/search/jql", 500, after=1)
+        res = self.sync(srv, tok)
+        fake.clear_forced()
+        self.assertIn("500", res["error"])
+        self.assertEqual(res["cards"], 0)
+        for k, was in before.items():
+            now_card = self.get(srv, tok, "/api/jira/cards/" + k)
+            self.assertEqual(now_card["details_json"], was["details_json"])
+            self.assertEqual(now_card["summary"], was["summary"])
+        # The window did not move: the next pass brings every change.
+        res = self.sync(srv, tok)
+        self.assertEqual((res["error"], res["cards"]), ("", 120))
+        self.assertEqual(self.get(srv, tok, "/api/jira/cards/" + keys[110])["summary"],
+                         "new " + keys[110])
+
+
+class JiraWorkspaceSwitchTest(JiraCase):
+    def test_switching_site_drops_the_old_sites_data(self):
+        now = time.time()
+        a = self.start_fake(seed=10)
+        b = self.start_fake(seed=11)
+        for fake, proj, name in ((a, "AAA", "Alpha"), (b, "BBB", "Beta")):
+            fake.add_user("s@example.com", "tok-s")
+            board = fake.add_board(name, project=proj)
+            sp = fake.add_sprint(board, name + " sprint", state="active")
+            fake.add_issue(sp, summary=name + " card", updated=now - 3 * DAY)
+        srv = self.start_server(env={"SYNC_ENABLED": "false"})
+        tok, _ = self.configure(srv, a, "s@example.com", "tok-s")
+        self.assertEqual(self.sync(srv, tok)["error"], "")
+        self.assertEqual(self.get(srv, tok, "/api/jira/cards/AAA-1")["summary"], "Alpha card")
+        # The same site written differently keeps everything (no new first pass).
+        self.assertStatus(srv.request("PUT", "/api/user/profile",
+                                      {"jira_workspace": " " + a.base_url + "/"}, token=tok),
+                          200)
+        a.reset_log()
+        self.assertEqual([s["name"] for s in self.get(srv, tok, "/api/jira/sprints")],
+                         ["Alpha sprint"])
+        self.assertEqual(a.log(), [])
+        # Another site: the old one's sprints and cards go, the new one arrives.
+        self.assertStatus(srv.request("PUT", "/api/user/profile",
+                                      {"jira_workspace": b.base_url}, token=tok), 200)
+        sprints = self.get(srv, tok, "/api/jira/sprints")
+        self.assertEqual([s["name"] for s in sprints], ["Beta sprint"])
+        self.assertEqual([c["key"] for c in sprints[0]["cards"]], ["BBB-1"])
+        self.assertError(srv.request("GET", "/api/jira/cards/AAA-1", token=tok), 404,
+                         "card not found")
+        self.assertEqual(len(b.requests_for(path_contains="/sprint/1/issue")), 1)
+        self.assertEqual(self.sync(srv, tok)["error"], "")
+
+
+class JiraFirstReadDeadlineTest(JiraCase):
+    """JIRA_FIRST_SYNC_TIMEOUT bounds the first read wherever the pass stands."""
+
+    LIMIT = 1.5
+
+    def first_read(self, fake, slow_path):
+        fake.set_faults(slow=[{"path": slow_path, "ms": 8000}])
+        srv = self.start_server(env={"SYNC_ENABLED": "false",
+                                     "JIRA_FIRST_SYNC_TIMEOUT": "1500ms"})
+        tok, _ = self.configure(srv, fake, "d@example.com", "tok-d")
+        t0 = time.monotonic()
+        r = srv.request("GET", "/api/jira/active-sprint", token=tok, timeout=SYNC_TIMEOUT)
+        elapsed = time.monotonic() - t0
+        self.assertLess(elapsed, self.LIMIT + 1.0)
+        # The slow request was sent (its 8 s are not over, so it is not logged yet).
+        self.assertEqual(fake.in_flight, 1)
+        self.assertEqual(fake.requests_for(path_contains=slow_path), [])
+        st = self.get(srv, tok, "/api/sync/status")["jira"]
+        self.assertIn("time limit", st["last_error"])
+        return r
+
+    def make_fake(self, seed):
+        fake = self.start_fake(seed=seed)
+        fake.add_user("d@example.com", "tok-d")
+        board = fake.add_board("B", project="PROJ")
+        return fake, fake.add_sprint(board, "Now", state="active")
+
+    def test_a_slow_later_issue_page(self):
+        fake, sp = self.make_fake(12)
+        for i in range(60):
+            fake.add_issue(sp, summary="i%d" % i, updated=time.time() - 3 * DAY)
+        r = self.first_read(fake, "/sprint/%d/issue?startat=50" % sp)
+        # The sprint arrived; the first page's cards went with the cut listing
+        # (a listing is stored whole or not at all).
+        self.assertStatus(r, 200)
+        self.assertEqual((r.body["name"], r.body["cards"]), ("Now", []))
+
+    def test_a_slow_changelog_fetch(self):
+        fake, sp = self.make_fake(13)
+        key = fake.add_issue(sp, summary="long history", updated=time.time() - 3 * DAY)
+        fake.add_changelog(key, 130, at=time.time() - 3 * DAY)
+        self.first_read(fake, "/rest/api/3/issue/%s/changelog" % key)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,8 @@ typedef struct issue_copy {
 	char first_author[TEXT], last_author[TEXT];
 	char first_item[3][TEXT]; /* field, from, to of the oldest change's first item */
 	bool ordered;
+	bool sprint_known;
+	int64_t open_sprint;
 } issue_copy;
 
 typedef struct seen_issues {
@@ -133,6 +135,8 @@ static int on_issue(const jira_issue *i, void *ctx)
 	if (s->n >= 4)
 		return s->stop_after && ++s->n >= s->stop_after;
 	c = &s->v[s->n];
+	c->sprint_known = i->sprint_known;
+	c->open_sprint = i->open_sprint_id;
 	snprintf(c->key, TEXT, "%s", i->key);
 	snprintf(c->summary, TEXT, "%s", i->summary);
 	snprintf(c->status, TEXT, "%s", i->status);
@@ -688,13 +692,13 @@ static void test_call_arguments(void **state)
 	assert_string_equal(res.err, "invalid jira base URL");
 	bad = ref;
 	bad.token = "";
-	assert_int_equal(jira_sprints(NULL, &bad, 1, on_sprint, NULL, &res), PDT_EINVAL);
+	assert_int_equal(jira_sprints(NULL, &bad, 1, false, on_sprint, NULL, &res), PDT_EINVAL);
 	assert_non_null(strstr(res.err, "missing"));
 	bad = ref;
 	bad.email = "ana:x@example.com";
 	assert_int_equal(jira_boards(NULL, &bad, on_board, NULL, &res), PDT_EINVAL);
 	assert_null(strstr(res.err, "ana"));
-	assert_int_equal(jira_sprints(NULL, &ref, 0, on_sprint, NULL, &res), PDT_EINVAL);
+	assert_int_equal(jira_sprints(NULL, &ref, 0, true, on_sprint, NULL, &res), PDT_EINVAL);
 	assert_int_equal(jira_sprint_issues(NULL, &ref, -3, NULL, on_issue, NULL, &res),
 			 PDT_EINVAL);
 	assert_int_equal(jira_issue_changelog(NULL, &ref, "PROJ 1", on_change, NULL, &res),
@@ -759,6 +763,154 @@ static void test_base_url(void **state)
 	}
 }
 
+/* ---- search/jql pages, one sprint, the Sprint field ---- */
+
+static const char search_page1[] =
+	"{\"issues\":["
+	"{\"id\":\"10001\",\"key\":\"PROJ-1\",\"fields\":{\"summary\":\"one\","
+	"\"status\":{\"name\":\"Done\"},\"updated\":\"2026-02-18T14:30:00.000+0100\","
+	"\"customfield_10020\":[{\"id\":3,\"name\":\"S3\",\"state\":\"closed\",\"boardId\":1},"
+	"{\"id\":7,\"name\":\"S7\",\"state\":\"future\",\"boardId\":1},"
+	"{\"id\":5,\"name\":\"S5\",\"state\":\"active\",\"boardId\":1}]},"
+	"\"changelog\":{\"startAt\":0,\"maxResults\":0,\"total\":0,\"histories\":[]}},"
+	"{\"id\":\"10002\",\"key\":\"PROJ-2\",\"fields\":{\"summary\":\"two\","
+	"\"customfield_10020\":null}},"
+	"{\"id\":\"10003\",\"key\":\"PROJ-3\",\"fields\":{\"summary\":\"three\","
+	"\"customfield_10020\":[{\"id\":3,\"state\":\"closed\"},{\"id\":9,\"state\":\"future\"}]}},"
+	"{\"id\":\"10004\",\"key\":\"PROJ-4\",\"fields\":{\"summary\":\"four\","
+	"\"customfield_10020\":\"a text field on this site\"}}],"
+	"\"nextPageToken\":\"CAEaAggD\"}";
+
+static void test_search_page(void **state)
+{
+	seen_issues s = {0};
+	bool last = true;
+	char token[JIRA_TOKEN_MAX + 1] = "x";
+	(void)state;
+	assert_int_equal(jira_parse_search(search_page1, strlen(search_page1), on_issue, &s, &last,
+					   token),
+			 PDT_OK);
+	assert_false(last);
+	assert_string_equal(token, "CAEaAggD");
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.v[0].key, "PROJ-1");
+	assert_string_equal(s.v[0].status, "Done");
+	assert_true(s.v[0].sprint_known);
+	assert_int_equal(s.v[0].open_sprint, 5); /* active beats future */
+	assert_true(s.v[1].sprint_known);
+	assert_int_equal(s.v[1].open_sprint, 0); /* backlog */
+	assert_true(s.v[2].sprint_known);
+	assert_int_equal(s.v[2].open_sprint, 9);
+	assert_false(s.v[3].sprint_known); /* another shape: not the Sprint field */
+	assert_int_equal(s.v[3].open_sprint, 0);
+
+	/* The last page: no token, or isLast, or no issues. */
+	static const char *const ends[] = {
+		"{\"issues\":[{\"key\":\"A-1\"}]}",
+		"{\"issues\":[{\"key\":\"A-1\"}],\"nextPageToken\":\"t\",\"isLast\":true}",
+		"{\"issues\":[],\"nextPageToken\":\"t\"}",
+	};
+	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+		last = false;
+		assert_int_equal(jira_parse_search(ends[i], strlen(ends[i]), NULL, NULL, &last, token),
+				 PDT_OK);
+		assert_true(last);
+		assert_string_equal(token, "");
+	}
+	/* Malformed: nothing reported, the listing ends. */
+	static const char *const bad[] = {
+		"{\"issues\":{}}", "[]", "{\"issues\":[],\"nextPageToken\":5}",
+		"{\"issues\":[{\"key\":\"A-1\"}],\"nextPageToken\":\"a\\nb\"}",
+		"{\"issues\":[{\"key\":\"has space\"}],\"nextPageToken\":\"t\"}",
+		"{\"issues\":[{\"key\":\"A-1\",\"fields\":{\"customfield_10020\":[{\"id\":-1}]}}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		seen_issues none = {0};
+		last = false;
+		pdt_err rc = jira_parse_search(bad[i], strlen(bad[i]), on_issue, &none, &last, token);
+		if (i == 5) {
+			/* a Sprint field entry without a usable id: not the Sprint field */
+			assert_int_equal(rc, PDT_OK);
+			assert_false(none.v[0].sprint_known);
+			continue;
+		}
+		assert_int_equal(rc, PDT_EINVAL);
+		assert_int_equal(none.n, 0);
+		assert_true(last);
+		assert_string_equal(token, "");
+	}
+	/* A token longer than JIRA_TOKEN_MAX is refused. */
+	buf big = BUF_INIT(JIRA_TOKEN_MAX * 2);
+	assert_int_equal(buf_appends(&big, "{\"issues\":[{\"key\":\"A-1\"}],\"nextPageToken\":\""),
+			 PDT_OK);
+	for (int i = 0; i <= JIRA_TOKEN_MAX; i++)
+		assert_int_equal(buf_appendc(&big, 'x'), PDT_OK);
+	assert_int_equal(buf_appends(&big, "\"}"), PDT_OK);
+	assert_int_equal(jira_parse_search(buf_str(&big), strlen(buf_str(&big)), NULL, NULL, &last,
+					   token),
+			 PDT_EINVAL);
+	buf_release(&big);
+}
+
+static void test_agile_issue_sprint_field(void **state)
+{
+	static const char page[] =
+		"{\"startAt\":0,\"maxResults\":50,\"total\":1,\"issues\":[{\"key\":\"PROJ-9\","
+		"\"fields\":{\"customfield_10020\":[{\"id\":4,\"state\":\"closed\"}]}}]}";
+	seen_issues s = {0};
+	(void)state;
+	assert_int_equal(jira_parse_issues(page, strlen(page), on_issue, &s, NULL, NULL), PDT_OK);
+	assert_int_equal(s.n, 1);
+	assert_true(s.v[0].sprint_known);
+	assert_int_equal(s.v[0].open_sprint, 0); /* closed sprints only */
+	/* Without the field: not known. */
+	static const char none[] =
+		"{\"startAt\":0,\"total\":1,\"issues\":[{\"key\":\"PROJ-9\",\"fields\":{}}]}";
+	seen_issues t = {0};
+	assert_int_equal(jira_parse_issues(none, strlen(none), on_issue, &t, NULL, NULL), PDT_OK);
+	assert_false(t.v[0].sprint_known);
+}
+
+static void test_one_sprint(void **state)
+{
+	static const char body[] =
+		"{\"id\":37,\"self\":\"https://x/rest/agile/1.0/sprint/37\",\"state\":\"closed\","
+		"\"name\":\"Sprint 37\",\"startDate\":\"2026-02-02T09:00:00.000Z\","
+		"\"endDate\":\"2026-02-16T09:00:00.000Z\","
+		"\"completeDate\":\"2026-02-16T10:30:00.000+0100\",\"originBoardId\":4,\"goal\":\"\"}";
+	seen_sprints s = {0};
+	(void)state;
+	assert_int_equal(jira_parse_sprint(body, strlen(body), on_sprint, &s), PDT_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].id, 37);
+	assert_int_equal(s.v[0].board_id, 4);
+	assert_string_equal(s.state[0], "closed");
+	assert_string_equal(s.name[0], "Sprint 37");
+	assert_int_equal(s.v[0].complete_date, 1771234200);
+	static const char *const bad[] = {"", "[]", "{\"id\":0}", "{\"id\":\"37\"}",
+					  "{\"id\":3,\"startDate\":\"yesterday\"}",
+					  "{\"id\":3,\"originBoardId\":-2}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		seen_sprints none = {0};
+		assert_int_equal(jira_parse_sprint(bad[i], strlen(bad[i]), on_sprint, &none),
+				 PDT_EINVAL);
+		assert_int_equal(none.n, 0);
+	}
+}
+
+static void test_new_call_arguments(void **state)
+{
+	jira_ref ref = {.base = "https://team.atlassian.net", .email = "a@b.c", .token = "t"};
+	provider_result res;
+	(void)state;
+	assert_int_equal(jira_sprint_get(NULL, &ref, 0, on_sprint, NULL, &res), PDT_EINVAL);
+	assert_int_equal(jira_search(NULL, &ref, "", on_issue, NULL, &res), PDT_EINVAL);
+	assert_int_equal(jira_search(NULL, &ref, NULL, on_issue, NULL, &res), PDT_EINVAL);
+	jira_ref bad = ref;
+	bad.base = "ftp://x";
+	assert_int_equal(jira_search(NULL, &bad, "key = A-1", on_issue, NULL, &res), PDT_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +925,10 @@ int main(void)
 		cmocka_unit_test(test_early_stop),
 		cmocka_unit_test(test_call_arguments),
 		cmocka_unit_test(test_base_url),
+		cmocka_unit_test(test_search_page),
+		cmocka_unit_test(test_agile_issue_sprint_field),
+		cmocka_unit_test(test_one_sprint),
+		cmocka_unit_test(test_new_call_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "upstream/urlenc.h"
 #include "core/banned.h"
 
@@ -880,24 +881,6 @@ static void call_release(jira_call *call)
 	call->userpwd = NULL;
 }
 
-/* Drops a truncated UTF-8 sequence at the end of s[0..n). */
-static size_t utf8_cut(const char *s, size_t n)
-{
-	size_t i = n, back = 0;
-	unsigned char lead;
-	while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-		i--;
-		back++;
-	}
-	if (i == 0)
-		return n;
-	lead = (unsigned char)s[i - 1];
-	if (lead < 0xC0)
-		return n;
-	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-	return back + 1 < need ? i - 1 : n;
-}
-
 /* An upstream message into err: controls become ' ', outer spaces trimmed. */
 static void clean_copy(char *err, size_t errlen, const char *m)
 {
@@ -908,7 +891,7 @@ static void clean_copy(char *err, size_t errlen, const char *m)
 		unsigned char ch = (unsigned char)*m;
 		err[n++] = (char)(ch < 0x20 || ch == 0x7f ? ' ' : ch);
 	}
-	n = utf8_cut(err, n);
+	n = utf8_valid_prefix(err, n);
 	while (n && err[n - 1] == ' ')
 		n--;
 	err[n] = '\0';

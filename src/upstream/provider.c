@@ -13,6 +13,7 @@
 
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "upstream/link.h"
 #include "upstream/provider_internal.h"
 #include "upstream/urlenc.h"
@@ -477,21 +478,6 @@ static void headers_release(req_headers *h)
 	h->auth = NULL;
 }
 
-/* Drops a truncated UTF-8 sequence at the end of s[0..n). */
-static size_t utf8_cut(const char *s, size_t n)
-{
-	size_t i = n, back = 0;
-	while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-		i--;
-		back++;
-	}
-	if (i == 0)
-		return n;
-	unsigned char lead = (unsigned char)s[i - 1];
-	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	return back + 1 < need ? i - 1 : n;
-}
-
 /* Copies text for an error message: controls (and, when ascii, all non-ASCII) to ' ' / '?'. */
 static void clean_copy(char *dst, size_t dstlen, const char *src, size_t srclen, bool ascii)
 {
@@ -508,7 +494,7 @@ static void clean_copy(char *dst, size_t dstlen, const char *src, size_t srclen,
 			ch = '?';
 		dst[n++] = (char)ch;
 	}
-	n = utf8_cut(dst, n);
+	n = utf8_valid_prefix(dst, n);
 	while (n && dst[n - 1] == ' ')
 		n--;
 	dst[n] = '\0';

@@ -160,6 +160,8 @@ static int serve(config *cfg, store *st)
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
 	};
 	hc.routes = api_routes(&hc.nroutes);
+	/* Half the HTTP threads at most may wait for a pass: the rest answer. */
+	app.triggers = trigger_start(&sync, cfg->http_threads / 2);
 	scheduler_start(&sync, &app.worker);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
@@ -177,10 +179,12 @@ static int serve(config *cfg, store *st)
 	 * end now; then stop the worker's loops and the HTTP server. */
 	upstream_client_cancel(sync.client);
 	http_server_quiesce(srv);
+	trigger_stop(app.triggers);
 	scheduler_stop(app.worker);
 	http_server_stop(srv);
 	log_info("shutdown complete");
 cleanup:
+	trigger_free(app.triggers);
 	scheduler_free(app.worker);
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);

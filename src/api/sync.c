@@ -1,9 +1,17 @@
-/* /api/sync: the manual commit trigger and the per-user status. */
+/* /api/sync: the manual triggers and the per-user status.
+ *
+ * A trigger never runs its pass on the HTTP thread: worker/trigger runs it
+ * (or joins the one running) on its own pool and this thread waits at most
+ * SYNC_WAIT. A pass that ended answers 200 with its report; one still
+ * running answers 202 {"status":"syncing"} and goes on in the background
+ * (GET /api/sync/status shows it "syncing", then "idle" with its outcome). */
 #include "api/api.h"
 
+#include "core/timeutil.h"
 #include "http/response.h"
 #include "sync/commits.h"
 #include "sync/jira.h"
+#include "worker/trigger.h"
 #include "core/banned.h"
 
 static json_t *repo_result_json(const sync_repo_report *r)
@@ -16,11 +24,25 @@ static json_t *repo_result_json(const sync_repo_report *r)
 			 "error", http_json_str(r->error));
 }
 
+/* Starts or joins the pass; true when it ended (rc, *rep), false after
+ * answering 202 because it still runs. */
+static bool run_or_202(api_app *a, http_req *req, http_resp *resp, trigger_source src,
+		       pdt_err *rc, sync_report **rep)
+{
+	int64_t wait_ms = a->cfg->sync_wait_ns / TIMEUTIL_NS_PER_MS;
+	if (trigger_run(a->triggers, req->user_id, src, wait_ms, rc, rep) == TRIGGER_DONE)
+		return true;
+	http_resp_json(resp, 202, json_pack("{s:s}", "status", "syncing"));
+	return false;
+}
+
 void api_sync_commits(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
 	sync_report *rep = NULL;
-	pdt_err rc = sync_commits_user(a->sync, req->user_id, 0, &rep);
+	pdt_err rc = PDT_OK;
+	if (!run_or_202(a, req, resp, TRIGGER_COMMITS, &rc, &rep))
+		return;
 	if (rc || !rep) {
 		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
 		sync_report_unref(rep);
@@ -45,9 +67,11 @@ void api_sync_jira(void *app, http_req *req, http_resp *resp)
 		return;
 	}
 	sync_report *rep = NULL;
-	sync_jira_user(a->sync, req->user_id, &rep);
+	pdt_err rc = PDT_OK;
+	if (!run_or_202(a, req, resp, TRIGGER_JIRA, &rc, &rep))
+		return;
 	if (!rep) {
-		http_resp_from_err(resp, PDT_ESTORE, NULL);
+		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
 		return;
 	}
 	http_resp_json(resp, 200, json_pack("{s:I,s:I,s:o}", "sprints", (json_int_t)rep->sprints,

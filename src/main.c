@@ -160,8 +160,11 @@ static int serve(config *cfg, store *st)
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
 	};
 	hc.routes = api_routes(&hc.nroutes);
-	/* Half the HTTP threads at most may wait for a pass: the rest answer. */
-	app.triggers = trigger_start(&sync, cfg->http_threads / 2);
+	app.triggers = trigger_start(&sync);
+	if (!app.triggers) {
+		rc = 1;
+		goto cleanup;
+	}
 	scheduler_start(&sync, &app.worker);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
@@ -175,8 +178,9 @@ static int serve(config *cfg, store *st)
 	pthread_t wd;
 	if (pthread_create(&wd, NULL, shutdown_watchdog, &cfg->shutdown_timeout_ns) == 0)
 		pthread_detach(wd);
-	/* Abort upstream calls first, so a pass and requests waiting on a sync
-	 * end now; then stop the worker's loops and the HTTP server. */
+	/* Abort upstream calls first, so every pass ends now; then the trigger
+	 * pool (which answers every waiting trigger), the worker's loops and
+	 * the HTTP server (which lets those answers go out). */
 	upstream_client_cancel(sync.client);
 	http_server_quiesce(srv);
 	trigger_stop(app.triggers);

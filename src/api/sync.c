@@ -24,28 +24,11 @@ static json_t *repo_result_json(const sync_repo_report *r)
 			 "error", http_json_str(r->error));
 }
 
-/* Starts or joins the pass; true when it ended (rc, *rep), false after
- * answering 202 because it still runs. */
-static bool run_or_202(api_app *a, http_req *req, http_resp *resp, trigger_source src,
-		       pdt_err *rc, sync_report **rep)
+/* The 200 body of a finished commit pass (or the error it ended with). */
+static void commits_answer(http_resp *resp, pdt_err rc, const sync_report *rep)
 {
-	int64_t wait_ms = a->cfg->sync_wait_ns / TIMEUTIL_NS_PER_MS;
-	if (trigger_run(a->triggers, req->user_id, src, wait_ms, rc, rep) == TRIGGER_DONE)
-		return true;
-	http_resp_json(resp, 202, json_pack("{s:s}", "status", "syncing"));
-	return false;
-}
-
-void api_sync_commits(void *app, http_req *req, http_resp *resp)
-{
-	api_app *a = app;
-	sync_report *rep = NULL;
-	pdt_err rc = PDT_OK;
-	if (!run_or_202(a, req, resp, TRIGGER_COMMITS, &rc, &rep))
-		return;
 	if (rc || !rep) {
 		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
-		sync_report_unref(rep);
 		return;
 	}
 	json_t *results = json_array();
@@ -56,7 +39,53 @@ void api_sync_commits(void *app, http_req *req, http_resp *resp)
 						    "no repositories to sync", "results", results));
 	else
 		http_resp_json(resp, 200, json_pack("{s:o}", "results", results));
+}
+
+static void jira_answer(http_resp *resp, pdt_err rc, const sync_report *rep)
+{
+	if (!rep) {
+		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:I,s:I,s:o}", "sprints", (json_int_t)rep->sprints,
+					    "cards", (json_int_t)rep->cards,
+					    "error", http_json_str(rep->error)));
+}
+
+/* trigger_done_fn: answers the deferred request (on the trigger's thread). */
+static void answer(http_deferred *d, trigger_outcome o, pdt_err rc, sync_report *rep,
+		   void (*body)(http_resp *, pdt_err, const sync_report *))
+{
+	http_resp resp = {0};
+	if (o == TRIGGER_RUNNING)
+		http_resp_json(&resp, 202, json_pack("{s:s}", "status", "syncing"));
+	else
+		body(&resp, rc, rep);
 	sync_report_unref(rep);
+	http_deferred_finish(d, &resp);
+}
+
+static void on_commits_done(void *arg, trigger_outcome o, pdt_err rc, sync_report *rep)
+{
+	answer(arg, o, rc, rep, commits_answer);
+}
+
+static void on_jira_done(void *arg, trigger_outcome o, pdt_err rc, sync_report *rep)
+{
+	answer(arg, o, rc, rep, jira_answer);
+}
+
+static int64_t wait_ms(const api_app *a)
+{
+	return a->cfg->sync_wait_ns / TIMEUTIL_NS_PER_MS;
+}
+
+void api_sync_commits(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	(void)resp; /* answered through the deferred request */
+	trigger_submit(a->triggers, req->user_id, TRIGGER_COMMITS, wait_ms(a), on_commits_done,
+		       http_req_defer(req));
 }
 
 void api_sync_jira(void *app, http_req *req, http_resp *resp)
@@ -66,18 +95,8 @@ void api_sync_jira(void *app, http_req *req, http_resp *resp)
 		http_resp_error(resp, 400, "jira not configured");
 		return;
 	}
-	sync_report *rep = NULL;
-	pdt_err rc = PDT_OK;
-	if (!run_or_202(a, req, resp, TRIGGER_JIRA, &rc, &rep))
-		return;
-	if (!rep) {
-		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
-		return;
-	}
-	http_resp_json(resp, 200, json_pack("{s:I,s:I,s:o}", "sprints", (json_int_t)rep->sprints,
-					    "cards", (json_int_t)rep->cards,
-					    "error", http_json_str(rep->error)));
-	sync_report_unref(rep);
+	trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, wait_ms(a), on_jira_done,
+		       http_req_defer(req));
 }
 
 static json_t *status_json(api_app *a, int64_t user_id, const char *source)

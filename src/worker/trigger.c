@@ -25,22 +25,32 @@ typedef struct job {
 	struct job *next;
 } job;
 
+/* One trigger waiting for its job's end or its wait's. */
+typedef struct waiter {
+	job *job;
+	int64_t until; /* monotonic ms */
+	trigger_done_fn done;
+	void *arg;
+	trigger_outcome outcome; /* filled when answered */
+	pdt_err rc;
+	sync_report *report;
+	struct waiter *next;
+} waiter;
+
 struct trigger {
 	sync_ctx *ctx;
 	pthread_mutex_t mu;
-	pthread_cond_t work_cv; /* pool threads wait for a queued job */
-	pthread_cond_t done_cv; /* CLOCK_MONOTONIC: waiters wait for their job */
+	pthread_cond_t work_cv;   /* pool threads wait for a queued job */
+	pthread_cond_t answer_cv; /* CLOCK_MONOTONIC: a job ended, a waiter came, stop */
 	bool stop;
+	bool pool_joined;         /* stop, and no pass runs any more */
 	job *jobs;
+	waiter *waiters;
 	size_t nqueued, idle, nthreads;
 	pthread_t threads[TRIGGER_THREADS_MAX];
-	int waiting, max_waiters;
+	pthread_t answerer;
+	bool answerer_started;
 };
-
-static const char *source_name(trigger_source s)
-{
-	return s == TRIGGER_JIRA ? "jira" : "commits";
-}
 
 /* Unlinks and frees j; call with mu held. */
 static void job_drop(trigger *t, job *j)
@@ -104,29 +114,12 @@ static void *pool_main(void *arg)
 		run_job(t, j);
 		pthread_mutex_lock(&t->mu);
 		j->state = JOB_DONE;
-		pthread_cond_broadcast(&t->done_cv);
+		pthread_cond_broadcast(&t->answer_cv);
 		if (j->waiters == 0)
-			job_drop(t, j); /* everyone who asked has answered 202 */
+			job_drop(t, j); /* everyone who asked has been answered 202 */
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
-}
-
-/* Requests of this user waiting now (any source); mu held. */
-static int user_waiters(trigger *t, int64_t user_id)
-{
-	int n = 0;
-	for (job *j = t->jobs; j; j = j->next)
-		if (j->user_id == user_id)
-			n += j->waiters;
-	return n;
-}
-
-/* One user may hold half the waiting places (at least one), so the others
- * still get theirs while that user's triggers pile up. */
-static int per_user(const trigger *t)
-{
-	return t->max_waiters / 2 > 0 ? t->max_waiters / 2 : 1;
 }
 
 /* Queues a new job and makes sure a thread will take it; mu held. */
@@ -149,19 +142,44 @@ static job *enqueue(trigger *t, int64_t user_id, trigger_source source)
 	return j;
 }
 
-trigger *trigger_start(sync_ctx *ctx, int max_waiters)
+/* Fills w's answer if it is due now, unlinking nothing; mu held. */
+static bool answer_due(trigger *t, waiter *w, int64_t now)
 {
-	trigger *t = xcalloc(1, sizeof *t);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->done_cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_cond_init(&t->work_cv, NULL);
-	pthread_mutex_init(&t->mu, NULL);
-	t->ctx = ctx;
-	t->max_waiters = max_waiters > 0 ? max_waiters : 1;
-	return t;
+	job *j = w->job;
+	if (j->state == JOB_DONE) {
+		w->outcome = TRIGGER_DONE;
+		w->rc = j->rc;
+		w->report = sync_report_ref(j->report);
+	} else if (t->pool_joined) {
+		w->outcome = TRIGGER_DONE;
+		w->rc = PDT_ECANCELLED;
+	} else if (now >= w->until) {
+		w->outcome = TRIGGER_RUNNING;
+	} else {
+		return false;
+	}
+	j->waiters--;
+	if (j->state == JOB_DONE && j->waiters == 0)
+		job_drop(t, j);
+	return true;
+}
+
+/* Moves every waiter that is due to *ready; returns the next deadline (mu held). */
+static int64_t collect_due(trigger *t, waiter **ready)
+{
+	int64_t now = timeutil_mono_ms(), next = INT64_MAX;
+	for (waiter **pp = &t->waiters; *pp;) {
+		waiter *w = *pp;
+		if (answer_due(t, w, now)) {
+			*pp = w->next;
+			w->next = *ready;
+			*ready = w;
+		} else {
+			next = w->until < next ? w->until : next;
+			pp = &w->next;
+		}
+	}
+	return next;
 }
 
 static void mono_timespec(int64_t mono_ms, struct timespec *ts)
@@ -170,54 +188,81 @@ static void mono_timespec(int64_t mono_ms, struct timespec *ts)
 	ts->tv_nsec = (long)(mono_ms % 1000) * 1000000L;
 }
 
-/* Waits (mu held) until j is done, stop, or the deadline. */
-static void wait_job(trigger *t, job *j, int64_t wait_ms)
+/* The answer thread: calls done for every waiter when its pass ends or its
+ * wait is over; after stop, answers the rest and exits. */
+static void *answer_main(void *arg)
 {
-	int64_t until = timeutil_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
-	struct timespec ts;
-	mono_timespec(until, &ts);
-	while (j->state != JOB_DONE && !t->stop && timeutil_mono_ms() < until)
-		pthread_cond_timedwait(&t->done_cv, &t->mu, &ts);
+	trigger *t = arg;
+	pthread_mutex_lock(&t->mu);
+	for (;;) {
+		waiter *ready = NULL;
+		int64_t next = collect_due(t, &ready);
+		if (ready) {
+			pthread_mutex_unlock(&t->mu);
+			for (waiter *w = ready, *n; w; w = n) {
+				n = w->next;
+				w->done(w->arg, w->outcome, w->rc, w->report);
+				free(w);
+			}
+			pthread_mutex_lock(&t->mu);
+			continue;
+		}
+		if (t->pool_joined && !t->waiters)
+			break;
+		if (next == INT64_MAX) {
+			pthread_cond_wait(&t->answer_cv, &t->mu);
+		} else {
+			struct timespec ts;
+			mono_timespec(next, &ts);
+			pthread_cond_timedwait(&t->answer_cv, &t->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
 }
 
-trigger_outcome trigger_run(trigger *t, int64_t user_id, trigger_source source,
-			    int64_t wait_ms, pdt_err *rc, sync_report **report)
+trigger *trigger_start(sync_ctx *ctx)
 {
-	trigger_outcome out = TRIGGER_RUNNING;
-	*rc = PDT_OK;
-	*report = NULL;
+	trigger *t = xcalloc(1, sizeof *t);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->answer_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&t->work_cv, NULL);
+	pthread_mutex_init(&t->mu, NULL);
+	t->ctx = ctx;
+	t->answerer_started = pthread_create(&t->answerer, NULL, answer_main, t) == 0;
+	if (!t->answerer_started) {
+		log_error("trigger cannot start its answer thread");
+		trigger_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void trigger_submit(trigger *t, int64_t user_id, trigger_source source, int64_t wait_ms,
+		    trigger_done_fn done, void *arg)
+{
 	pthread_mutex_lock(&t->mu);
 	if (t->stop) {
-		*rc = PDT_ECANCELLED;
-		out = TRIGGER_DONE;
-		goto unlock;
+		pthread_mutex_unlock(&t->mu);
+		done(arg, TRIGGER_DONE, PDT_ECANCELLED, NULL);
+		return;
 	}
 	job *j = find_active(t, user_id, source);
 	if (!j)
 		j = enqueue(t, user_id, source);
-	if (t->waiting >= t->max_waiters || user_waiters(t, user_id) >= per_user(t)) {
-		log_info("trigger source=%s user_id=%lld waiting=%d msg=\"waiters full, 202 at "
-			 "once\"", source_name(source), (long long)user_id, t->waiting);
-		goto unlock; /* the pass goes on; this request does not hold a thread */
-	}
+	waiter *w = xcalloc(1, sizeof *w);
+	w->job = j;
+	w->until = timeutil_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
+	w->done = done;
+	w->arg = arg;
+	w->next = t->waiters;
+	t->waiters = w;
 	j->waiters++;
-	t->waiting++;
-	wait_job(t, j, wait_ms);
-	t->waiting--;
-	j->waiters--;
-	if (j->state == JOB_DONE) {
-		*rc = j->rc;
-		*report = sync_report_ref(j->report);
-		out = TRIGGER_DONE;
-		if (j->waiters == 0)
-			job_drop(t, j);
-	} else if (t->stop) {
-		*rc = PDT_ECANCELLED;
-		out = TRIGGER_DONE;
-	}
-unlock:
+	pthread_cond_broadcast(&t->answer_cv);
 	pthread_mutex_unlock(&t->mu);
-	return out;
 }
 
 void trigger_stop(trigger *t)
@@ -227,7 +272,7 @@ void trigger_stop(trigger *t)
 	pthread_mutex_lock(&t->mu);
 	bool already = t->stop;
 	t->stop = true;
-	/* Queued jobs never run: waiters (woken below) answer 503. */
+	/* Queued jobs never run: their waiters are answered PDT_ECANCELLED. */
 	for (job *j = t->jobs, *n; j; j = n) {
 		n = j->next;
 		if (j->state != JOB_QUEUED)
@@ -239,13 +284,19 @@ void trigger_stop(trigger *t)
 			job_drop(t, j);
 	}
 	pthread_cond_broadcast(&t->work_cv);
-	pthread_cond_broadcast(&t->done_cv);
+	pthread_cond_broadcast(&t->answer_cv);
 	size_t n = t->nthreads;
 	pthread_mutex_unlock(&t->mu);
 	if (already)
 		return;
 	for (size_t i = 0; i < n; i++)
 		pthread_join(t->threads[i], NULL);
+	pthread_mutex_lock(&t->mu);
+	t->pool_joined = true;
+	pthread_cond_broadcast(&t->answer_cv);
+	pthread_mutex_unlock(&t->mu);
+	if (t->answerer_started)
+		pthread_join(t->answerer, NULL);
 	log_info("trigger pool stopped threads=%zu", n);
 }
 
@@ -257,7 +308,7 @@ void trigger_free(trigger *t)
 	while (t->jobs)
 		job_drop(t, t->jobs);
 	pthread_cond_destroy(&t->work_cv);
-	pthread_cond_destroy(&t->done_cv);
+	pthread_cond_destroy(&t->answer_cv);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }

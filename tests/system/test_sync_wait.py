@@ -18,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from fakes import FakeGitHub, FakeGitLab  # noqa: E402
+from fakes import FakeGitHub, FakeGitLab, FakeJira  # noqa: E402
 from harness import PdtTestCase, http_request, parse_rfc3339  # noqa: E402
 from test_sync_commits import DAY, expected_commits  # noqa: E402
 
@@ -204,6 +204,21 @@ class TriggerStormTest(SyncWaitCase):
         self.assertLess(secs, 5 + 1)
 
 
+    def test_waiting_triggers_hold_no_http_thread(self):
+        # One HTTP thread: eight triggers waiting for a hung pass, /healthz and
+        # another user's sync are all served by it meanwhile.
+        self.gl.set_faults(hang=True, hang_seconds=120)
+        srv = self.start_server(env=self.env(SYNC_WAIT="3s", HTTP_THREADS="1"))
+        s_token, _s_repo = self.stalled_user(srv)
+        h_token, h_repo = self.healthy_user(srv)
+        stalled, healthy, samples = self.storm(srv, s_token, h_token)
+        for status, body, secs in stalled:
+            self.assertEqual((status, body), (202, {"status": "syncing"}))
+            self.assertLessEqual(secs, 3 + 1)
+        self.assertHealthy(samples)
+        self.assertHealthySynced(srv, h_token, h_repo, healthy)
+
+
 class BackgroundPassTest(SyncWaitCase):
     def test_202_then_syncing_then_idle_with_the_result(self):
         self.gh.set_faults(latency_ms=1200)
@@ -229,6 +244,39 @@ class BackgroundPassTest(SyncWaitCase):
         self.assertEqual(r.body["results"], [{"repo_id": repo["id"], "repo_name": "octo/app",
                                               "provider": "github", "new_commits": 0,
                                               "total_fetched": 0, "error": ""}])
+
+
+    def test_jira_trigger_202_then_idle_then_200(self):
+        now = time.time()
+        fake = FakeJira()
+        fake.start()
+        self.addCleanup(fake.stop)
+        fake.add_user("ana@example.com", "jira-ana")
+        board = fake.add_board("Main", project="PROJ")
+        active = fake.add_sprint(board, "Sprint 1", state="active")
+        keys = [fake.add_issue(active, summary="story %d" % i, updated=now - DAY)
+                for i in range(3)]
+        fake.set_faults(latency_ms=1200)
+        srv = self.start_server(env=self.env(SYNC_WAIT="1s"))
+        token, _ = srv.register(srv.unique_email("jira"), "jira-password-1")
+        self.assertStatus(srv.request("PUT", "/api/user/profile", {
+            "jira_email": "ana@example.com", "jira_token": "jira-ana",
+            "jira_workspace": fake.base_url}, token=token), 200)
+        t0 = time.monotonic()
+        r = srv.request("POST", "/api/sync/jira", token=token, timeout=10)
+        self.assertLess(time.monotonic() - t0, 1 + 1)
+        self.assertEqual((r.status, r.body), (202, {"status": "syncing"}))
+        jira_status = lambda: srv.request("GET", "/api/sync/status", token=token).body["jira"]
+        self.assertEqual(jira_status()["status"], "syncing")
+        st = wait_for(lambda: (lambda s: s if s["status"] == "idle" else None)(jira_status()),
+                      timeout=30)
+        self.assertTrue(st, "the background Jira pass never finished")
+        self.assertIsNone(st["last_error"])
+        cards = srv.request("GET", "/api/jira/cards", token=token).body
+        self.assertEqual(sorted(c["key"] for c in cards), sorted(keys))
+        fake.set_faults(latency_ms=0)
+        r = srv.request("POST", "/api/sync/jira", token=token, timeout=10)
+        self.assertEqual((r.status, r.body), (200, {"sprints": 1, "cards": 3, "error": ""}))
 
 
 class DeferralTest(SyncWaitCase):

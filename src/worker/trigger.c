@@ -64,12 +64,14 @@ static void job_drop(trigger *t, job *j)
 	free(j);
 }
 
+/* The oldest queued job (new jobs go to the head of the list). */
 static job *first_queued(trigger *t)
 {
+	job *oldest = NULL;
 	for (job *j = t->jobs; j; j = j->next)
 		if (j->state == JOB_QUEUED)
-			return j;
-	return NULL;
+			oldest = j;
+	return oldest;
 }
 
 /* The queued or running job of (user, source), or NULL. */

@@ -219,6 +219,31 @@ class TriggerStormTest(SyncWaitCase):
         self.assertHealthySynced(srv, h_token, h_repo, healthy)
 
 
+    def test_sigterm_answers_waiting_triggers(self):
+        self.gl.set_faults(hang=True, hang_seconds=120)
+        srv = self.start_server(env=self.env(SYNC_WAIT="20s", SHUTDOWN_TIMEOUT="5s"))
+        token, _repo = self.stalled_user(srv)
+        out = []
+        threads = [threading.Thread(target=self.trigger, args=(srv, token, out))
+                   for _ in range(3)]
+        for t in threads:
+            t.start()
+        self.assertTrue(wait_for(lambda: self.gl.in_flight > 0, timeout=10))
+        time.sleep(0.3)
+        rc, secs = srv.signal_and_wait(signal.SIGTERM, timeout=15)
+        for t in threads:
+            t.join(20)
+        self.assertEqual(rc, 0)
+        self.assertLess(secs, 5 + 1)
+        # Every waiting trigger got an answer: the cancelled pass's report, or 503.
+        self.assertEqual(len(out), 3)
+        for status, body, secs in out:
+            self.assertIn(status, (200, 503), body)
+            self.assertLess(secs, 10)
+            if status == 200:
+                self.assertEqual(body["results"][0]["error"], "cancelled")
+
+
 class BackgroundPassTest(SyncWaitCase):
     def test_202_then_syncing_then_idle_with_the_result(self):
         self.gh.set_faults(latency_ms=1200)

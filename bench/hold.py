@@ -126,16 +126,23 @@ def run(name, gh, gl):
         print("%-5s stalled triggers: n=%d min=%.2f s median=%.2f s max=%.2f s statuses=%s"
               % (name, len(secs), min(secs), statistics.median(secs), max(secs), statuses))
         ok &= len(secs) == TRIGGERS and max(secs) <= go_seconds(SYNC_WAIT) + 1
-        hs, hb, hsec = healthy[0]
-        stored = len(srv.request("GET", "/api/commits?repo_id=%d" % repo["id"],
-                                 token=tok_h).body)
+        hs, hb, hsec = healthy[0] if healthy else (None, None, float("nan"))
+        try:
+            stored = len(srv.request("GET", "/api/commits?repo_id=%d" % repo["id"],
+                                     token=tok_h).body)
+        except OSError:
+            stored = -1  # pdt did not answer
         print("%-5s healthy user: status=%s in %.2f s, commits stored=%d"
               % (name, hs, hsec, stored))
         ok &= hs == 200 and stored == 45
         return ok
     finally:
         gl.set_faults(hang=False)
-        srv.stop()
+        try:
+            srv.stop()
+        except AssertionError as e:  # an old build may not stop cleanly
+            print("%-5s stop: %s" % (name, str(e).splitlines()[0]))
+            ok = False
 
 
 def main():

@@ -160,6 +160,11 @@ static int serve(config *cfg, store *st)
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
 	};
 	hc.routes = api_routes(&hc.nroutes);
+	app.triggers = trigger_start(&sync);
+	if (!app.triggers) {
+		rc = 1;
+		goto cleanup;
+	}
 	scheduler_start(&sync, &app.worker);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
@@ -173,14 +178,17 @@ static int serve(config *cfg, store *st)
 	pthread_t wd;
 	if (pthread_create(&wd, NULL, shutdown_watchdog, &cfg->shutdown_timeout_ns) == 0)
 		pthread_detach(wd);
-	/* Abort upstream calls first, so a pass and requests waiting on a sync
-	 * end now; then stop the worker's loops and the HTTP server. */
+	/* Abort upstream calls first, so every pass ends now; then the trigger
+	 * pool (which answers every waiting trigger), the worker's loops and
+	 * the HTTP server (which lets those answers go out). */
 	upstream_client_cancel(sync.client);
 	http_server_quiesce(srv);
+	trigger_stop(app.triggers);
 	scheduler_stop(app.worker);
 	http_server_stop(srv);
 	log_info("shutdown complete");
 cleanup:
+	trigger_free(app.triggers);
 	scheduler_free(app.worker);
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);

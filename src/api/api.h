@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "sync/commits.h"
 #include "worker/scheduler.h"
+#include "worker/trigger.h"
 
 typedef struct api_app {
 	const config *cfg;
@@ -26,6 +27,7 @@ typedef struct api_app {
 	tokencache *tokens; /* verified bearer tokens (owned by main) */
 	sync_ctx *sync;     /* the sync functions' context (owned by main) */
 	scheduler *worker;  /* the background worker, NULL when disabled (owned by main) */
+	trigger *triggers;  /* the manual triggers' pool (owned by main) */
 } api_app;
 
 /* The route table (static storage). */

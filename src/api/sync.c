@@ -1,9 +1,17 @@
-/* /api/sync: the manual commit trigger and the per-user status. */
+/* /api/sync: the manual triggers and the per-user status.
+ *
+ * A trigger never runs its pass on the HTTP thread: worker/trigger runs it
+ * (or joins the one running) on its own pool and this thread waits at most
+ * SYNC_WAIT. A pass that ended answers 200 with its report; one still
+ * running answers 202 {"status":"syncing"} and goes on in the background
+ * (GET /api/sync/status shows it "syncing", then "idle" with its outcome). */
 #include "api/api.h"
 
+#include "core/timeutil.h"
 #include "http/response.h"
 #include "sync/commits.h"
 #include "sync/jira.h"
+#include "worker/trigger.h"
 #include "core/banned.h"
 
 static json_t *repo_result_json(const sync_repo_report *r)
@@ -16,14 +24,11 @@ static json_t *repo_result_json(const sync_repo_report *r)
 			 "error", http_json_str(r->error));
 }
 
-void api_sync_commits(void *app, http_req *req, http_resp *resp)
+/* The 200 body of a finished commit pass (or the error it ended with). */
+static void commits_answer(http_resp *resp, pdt_err rc, const sync_report *rep)
 {
-	api_app *a = app;
-	sync_report *rep = NULL;
-	pdt_err rc = sync_commits_user(a->sync, req->user_id, 0, &rep);
 	if (rc || !rep) {
 		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
-		sync_report_unref(rep);
 		return;
 	}
 	json_t *results = json_array();
@@ -34,7 +39,53 @@ void api_sync_commits(void *app, http_req *req, http_resp *resp)
 						    "no repositories to sync", "results", results));
 	else
 		http_resp_json(resp, 200, json_pack("{s:o}", "results", results));
+}
+
+static void jira_answer(http_resp *resp, pdt_err rc, const sync_report *rep)
+{
+	if (!rep) {
+		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, NULL);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:I,s:I,s:o}", "sprints", (json_int_t)rep->sprints,
+					    "cards", (json_int_t)rep->cards,
+					    "error", http_json_str(rep->error)));
+}
+
+/* trigger_done_fn: answers the deferred request (on the trigger's thread). */
+static void answer(http_deferred *d, trigger_outcome o, pdt_err rc, sync_report *rep,
+		   void (*body)(http_resp *, pdt_err, const sync_report *))
+{
+	http_resp resp = {0};
+	if (o == TRIGGER_RUNNING)
+		http_resp_json(&resp, 202, json_pack("{s:s}", "status", "syncing"));
+	else
+		body(&resp, rc, rep);
 	sync_report_unref(rep);
+	http_deferred_finish(d, &resp);
+}
+
+static void on_commits_done(void *arg, trigger_outcome o, pdt_err rc, sync_report *rep)
+{
+	answer(arg, o, rc, rep, commits_answer);
+}
+
+static void on_jira_done(void *arg, trigger_outcome o, pdt_err rc, sync_report *rep)
+{
+	answer(arg, o, rc, rep, jira_answer);
+}
+
+static int64_t wait_ms(const api_app *a)
+{
+	return a->cfg->sync_wait_ns / TIMEUTIL_NS_PER_MS;
+}
+
+void api_sync_commits(void *app, http_req *req, http_resp *resp)
+{
+	api_app *a = app;
+	(void)resp; /* answered through the deferred request */
+	trigger_submit(a->triggers, req->user_id, TRIGGER_COMMITS, wait_ms(a), on_commits_done,
+		       http_req_defer(req));
 }
 
 void api_sync_jira(void *app, http_req *req, http_resp *resp)
@@ -44,16 +95,8 @@ void api_sync_jira(void *app, http_req *req, http_resp *resp)
 		http_resp_error(resp, 400, "jira not configured");
 		return;
 	}
-	sync_report *rep = NULL;
-	sync_jira_user(a->sync, req->user_id, &rep);
-	if (!rep) {
-		http_resp_from_err(resp, PDT_ESTORE, NULL);
-		return;
-	}
-	http_resp_json(resp, 200, json_pack("{s:I,s:I,s:o}", "sprints", (json_int_t)rep->sprints,
-					    "cards", (json_int_t)rep->cards,
-					    "error", http_json_str(rep->error)));
-	sync_report_unref(rep);
+	trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, wait_ms(a), on_jira_done,
+		       http_req_defer(req));
 }
 
 static json_t *status_json(api_app *a, int64_t user_id, const char *source)

@@ -48,6 +48,8 @@ typedef struct http_req {
 	void *auth;                    /* what the auth hook keeps for the handler */
 	void (*auth_free)(void *);     /* frees auth at the end of the request */
 	int64_t start_us;              /* monotonic, for the access log */
+	void *server;                  /* the http_server (for http_req_defer) */
+	struct http_deferred *deferred; /* set by http_req_defer (owned) */
 } http_req;
 
 typedef struct http_resp {
@@ -77,6 +79,20 @@ struct http_route {
 
 const char *http_method_name(http_method m);
 http_method http_method_parse(const char *s);
+
+/*
+ * Deferred answers: a handler that must wait for something slow (a sync
+ * pass) calls http_req_defer, returns without filling resp, and hands the
+ * http_deferred to whoever finishes the work. The server suspends the
+ * connection, so no HTTP thread waits. http_deferred_finish, called exactly
+ * once from any thread, queues the answer (it takes resp's body) and
+ * resumes the connection; after it the caller must not touch d again. The
+ * server frees d with the request. Every deferred request must be finished
+ * before http_server_stop (which waits, bounded, for their answers to go).
+ */
+typedef struct http_deferred http_deferred;
+http_deferred *http_req_defer(http_req *req);
+void http_deferred_finish(http_deferred *d, http_resp *resp);
 
 /* Header or query value; NULL when absent. Borrowed from libmicrohttpd. */
 const char *http_req_header(const http_req *req, const char *name);

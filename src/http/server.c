@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,27 @@
  * libmicrohttpd's 32 KiB default runs out on a URL with ~600 arguments. */
 #define CONNECTION_MEMORY ((size_t)128 * 1024)
 
+/* How long http_server_stop waits for finished deferred answers to go out. */
+#define DEFERRED_DRAIN_MS 2000
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	MHD_socket listen_fd;
 	http_server_config cfg;
 	cors cors;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;     /* a deferred request completed */
+	size_t deferred_open;  /* deferred requests not yet completed */
+};
+
+/* One deferred answer. mu orders the handler thread's suspend against the
+ * finisher's resume (which may come first, from another thread). */
+struct http_deferred {
+	pthread_mutex_t mu;
+	struct MHD_Connection *conn;
+	bool suspended; /* the connection is suspended: finish must resume it */
+	bool ready;     /* resp holds the answer */
+	http_resp resp;
 };
 
 static int64_t mono_us(void)
@@ -68,10 +85,46 @@ const char *http_req_param(const http_req *req, size_t i)
 	return i < req->nparams ? req->params[i] : NULL;
 }
 
+http_deferred *http_req_defer(http_req *req)
+{
+	http_server *s = req->server;
+	http_deferred *d = xcalloc(1, sizeof *d);
+	pthread_mutex_init(&d->mu, NULL);
+	d->conn = req->conn;
+	req->deferred = d;
+	pthread_mutex_lock(&s->mu);
+	s->deferred_open++;
+	pthread_mutex_unlock(&s->mu);
+	return d;
+}
+
+void http_deferred_finish(http_deferred *d, http_resp *resp)
+{
+	pthread_mutex_lock(&d->mu);
+	d->resp = *resp;
+	*resp = (http_resp){0};
+	if (d->resp.status == 0)
+		http_resp_error(&d->resp, 500, "internal error");
+	d->ready = true;
+	if (d->suspended)
+		MHD_resume_connection(d->conn);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void deferred_free(http_deferred *d)
+{
+	if (!d)
+		return;
+	free(d->resp.body);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
 static void req_free(http_req *req)
 {
 	if (!req)
 		return;
+	deferred_free(req->deferred);
 	for (size_t i = 0; i < req->nparams; i++)
 		free(req->params[i]);
 	buf_release(&req->body);
@@ -174,6 +227,23 @@ static enum MHD_Result begin_request(http_server *s, http_req *req, const char *
 	return MHD_YES;
 }
 
+/* After a handler deferred: suspend the connection until the answer is
+ * ready, or send it now when it already is. Also the resumed call. */
+static enum MHD_Result suspend_or_send(http_server *s, http_req *req)
+{
+	http_deferred *d = req->deferred;
+	pthread_mutex_lock(&d->mu);
+	if (!d->ready) {
+		if (!d->suspended)
+			MHD_suspend_connection(d->conn);
+		d->suspended = true;
+		pthread_mutex_unlock(&d->mu);
+		return MHD_YES;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return send_resp(s, req, &d->resp);
+}
+
 static enum MHD_Result run_handler(http_server *s, http_req *req)
 {
 	http_resp resp = {0};
@@ -185,6 +255,8 @@ static enum MHD_Result run_handler(http_server *s, http_req *req)
 			return answer_error(s, req, 400, err);
 	}
 	req->route->handler(s->cfg.app, req, &resp);
+	if (req->deferred)
+		return suspend_or_send(s, req);
 	if (resp.status == 0)
 		http_resp_error(&resp, 500, "internal error");
 	return send_resp(s, req, &resp);
@@ -204,9 +276,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->method_str = method;
 		req->method = http_method_parse(method);
 		req->path = url;
+		req->server = s;
 		*con_cls = req;
 		return begin_request(s, req, url);
 	}
+	if (req->deferred) /* resumed: the answer is ready */
+		return suspend_or_send(s, req);
 	if (*upload_data_size) {
 		if (!req->body_too_big && buf_append(&req->body, upload_data, *upload_data_size))
 			req->body_too_big = true;
@@ -219,11 +294,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	http_server *s = cls;
+	http_req *req = *con_cls;
 	(void)conn;
 	(void)toe;
-	req_free(*con_cls);
+	if (req && req->deferred) {
+		pthread_mutex_lock(&s->mu);
+		s->deferred_open--;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+	req_free(req);
 	*con_cls = NULL;
+}
+
+/* Lets finished deferred answers go out before the daemon stops (bounded). */
+static void drain_deferred(http_server *s)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += DEFERRED_DRAIN_MS / 1000;
+	dl.tv_nsec += (long)(DEFERRED_DRAIN_MS % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (s->deferred_open > 0)
+		if (pthread_cond_timedwait(&s->cv, &s->mu, &dl) != 0)
+			break;
+	if (s->deferred_open > 0)
+		log_warn("http msg=\"deferred answers still open at stop\" count=%zu",
+			 s->deferred_open);
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -271,12 +374,15 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 		return PDT_EINVAL;
 	}
 	http_server *s = xcalloc(1, sizeof *s);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	s->cfg = *cfg;
 	cors_init(&s->cors, cfg->cors_origins);
 	/* poll(), not epoll: with epoll libmicrohttpd 0.9.75 leaves some broken
 	 * connections (a half-closed partial request, a request line too big
 	 * for the pool) open until the idle timeout instead of closing them. */
-	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
@@ -293,6 +399,8 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 		snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted)",
 			 cfg->addr, cfg->port);
 		cors_release(&s->cors);
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return PDT_EIO;
 	}
@@ -311,10 +419,13 @@ void http_server_stop(http_server *s)
 {
 	if (!s)
 		return;
+	drain_deferred(s);
 	MHD_stop_daemon(s->daemon);
 	/* After a quiesce the listening socket is ours to close, and only now. */
 	if (s->listen_fd != MHD_INVALID_SOCKET)
 		close(s->listen_fd);
 	cors_release(&s->cors);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

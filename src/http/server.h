@@ -7,6 +7,9 @@
  * with its cap (413) -> JSON parse for HTTP_JSON routes (400) -> handler -> response with CORS headers -> one
  * access-log line (method, route pattern, status, duration: never the raw
  * URL, headers or body, so no token or password can reach the log).
+ * A handler that waits for slow work defers its answer (http_req_defer in
+ * http.h): the connection is suspended (MHD_ALLOW_SUSPEND_RESUME) and holds
+ * no thread until http_deferred_finish resumes it.
  *
  * Ownership: the server borrows the route table, the app pointer and the
  * config strings for its whole life; http_server_stop frees the server.
@@ -37,7 +40,8 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 			  size_t errlen);
 /* Stops accepting new connections (first step of a graceful shutdown). */
 void http_server_quiesce(http_server *s);
-/* Waits for in-flight requests, closes everything, frees s. NULL is fine. */
+/* Waits for in-flight requests (finished deferred answers: at most 2 s),
+ * closes everything, frees s. NULL is fine. */
 void http_server_stop(http_server *s);
 
 #endif

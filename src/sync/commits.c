@@ -215,6 +215,11 @@ static void *repo_worker(void *arg)
 		size_t i = atomic_fetch_add(&p->next, 1);
 		if (i >= p->report->n)
 			break;
+		if (p->deadline_ms && timeutil_mono_ms() >= p->deadline_ms) {
+			/* not reached: its stored state stays for the next pass */
+			set_error(&p->report->repos[i], "%s", UPSTREAM_DEADLINE_MSG);
+			continue;
+		}
 		sync_repo(p, &p->repos[i], &p->report->repos[i]);
 	}
 	return NULL;

@@ -53,8 +53,12 @@ void sync_ratelimit_key(const char *provider, const char *token, char out[SYNC_K
 /*
  * deadline_ms (CLOCK_MONOTONIC ms, timeutil_mono_ms; 0 = none) bounds a pass:
  * past it no upstream request is sent or waited for, repositories not yet
- * synced report "deadline reached" and are left as they were for the next
- * pass; what was stored stays.
+ * synced (not reached, or cut short) report UPSTREAM_DEADLINE_MSG ("deadline
+ * reached; deferred to the next pass") and are left as they were (valid,
+ * heads and ETag unchanged) for the next pass; what was stored stays. A
+ * rate limit that lifts later than SYNC_MAX_WAIT or the deadline is not
+ * waited for: that repository reports "rate limited until <RFC 3339>;
+ * deferred to the next pass" (see provider_result.retry_at).
  *
  * Runs (or joins) the user's commit pass and returns its report (caller
  * unrefs). Records status "syncing" then "idle" with last_sync/last_error.

@@ -659,6 +659,8 @@ static outcome attempt(upstream_client *c, const upstream_req *req, upstream_res
 		atomic_fetch_add(&c->stats.not_modified, 1);
 	o = classify(&x);
 	describe(resp, &x, &o);
+	if (o.rc == PDT_ETIMEOUT && time_left_ms(req) <= 0)
+		snprintf(resp->error, sizeof resp->error, UPSTREAM_DEADLINE_MSG);
 	*wait_hint = x.hdr.retry_after_ms;
 	if (x.hdr.rl_remaining == 0 && x.hdr.rl_reset >= 0) {
 		int64_t until = x.hdr.rl_reset * 1000 + RATELIMIT_RESET_PAD_MS - ratelimit_wall_ms();
@@ -713,7 +715,7 @@ static pdt_err fail_ratelimited(upstream_resp *resp, int64_t wait_ms)
 
 static pdt_err fail_deadline(upstream_resp *resp)
 {
-	snprintf(resp->error, sizeof resp->error, "deadline reached");
+	snprintf(resp->error, sizeof resp->error, UPSTREAM_DEADLINE_MSG);
 	return PDT_ETIMEOUT;
 }
 

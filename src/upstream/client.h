@@ -92,6 +92,10 @@ typedef struct upstream_req {
 	int64_t deadline_ms;
 } upstream_req;
 
+/* resp.error when req.deadline_ms ended a request (nothing sent, or the
+ * attempt cut short): the callers' passes report it as it is. */
+#define UPSTREAM_DEADLINE_MSG "deadline reached; deferred to the next pass"
+
 typedef struct upstream_resp {
 	long status;        /* final HTTP status; 0 when none was received */
 	buf body;           /* the final response body */

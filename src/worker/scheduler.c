@@ -49,8 +49,11 @@ static void sync_one(pass_totals *t, int64_t user_id)
 {
 	sync_ctx *ctx = t->l->s->ctx;
 	sync_report *r = NULL;
-	pdt_err rc = is_jira(t->l) ? sync_jira_user_try(ctx, user_id, 0, &r)
-				   : sync_commits_user_try(ctx, user_id, 0, &r);
+	/* The user's pass ends by the interval: a user whose upstreams stall
+	 * gives the slot back then, and the rest of it waits for the next pass. */
+	int64_t deadline = timeutil_mono_ms() + t->l->interval_ms;
+	pdt_err rc = is_jira(t->l) ? sync_jira_user_try(ctx, user_id, deadline, &r)
+				   : sync_commits_user_try(ctx, user_id, deadline, &r);
 	if (rc == PDT_ECONFLICT) {
 		atomic_fetch_add(&t->skipped, 1); /* a manual sync of this user is running */
 		return;

@@ -14,9 +14,25 @@
  * A pass covers every user with something to sync (repositories; complete
  * Jira settings), WORKER_USER_CONCURRENCY users at a time so one slow user
  * does not hold up the rest, and calls exactly the functions the manual
- * triggers and `pdt sync` call (sync_commits_run / the Jira pass) under the
+ * triggers and `pdt sync` call (sync_commits_user_try / the Jira pass) under the
  * same per-user lock: a user whose manual sync is running is skipped by the
  * worker for that pass (that sync covers it), never synced twice at once.
+ *
+ * Deadlines. Each user's pass has a deadline of the source's interval
+ * (from the start of that user's pass): past it no upstream request is sent
+ * or waited for, the slot moves on to the next user, and what that user had
+ * left (repositories not reached or cut short: "deadline reached; deferred
+ * to the next pass", their stored state unchanged; for Jira, the sprints
+ * not listed) waits for the next pass. So users whose upstreams hang or
+ * answer with long Retry-After cannot hold all the slots and stall everyone
+ * else's sync. Rate-limit waits are bounded separately by SYNC_MAX_WAIT: a
+ * Retry-After or reset further away is not slept on, that repository or
+ * Jira site reports "rate limited until <time>; deferred to the next pass".
+ *
+ * Manual triggers (POST /api/sync/commits|jira) run on worker/trigger's own
+ * pool, never on an HTTP thread nor on these loops; they take the same
+ * per-user lock, so a trigger during the worker's pass for that user joins
+ * it (trigger.h describes that pool).
  *
  * Never doubled. The pass runs on the loop thread itself, so a loop cannot
  * start a pass while its previous one runs; every tick that fell due while
@@ -27,7 +43,8 @@
  * back into "idle" and records next_sync for every user, so next_sync is
  * known from start-up on; each pass end records the next one.
  *
- * Shutdown. scheduler_stop() sets the stop flag, signals the condition
+ * Shutdown. main cancels the upstream client, stops the trigger pool, then
+ * calls scheduler_stop(), which sets the stop flag, signals the condition
  * variable and cancels the upstream client (aborting in-flight transfers and
  * rate-limit waits); a pass then ends early, each repository's write being
  * one transaction that either committed or never began; the loop threads are

@@ -321,6 +321,17 @@ static pdt_err get(upstream_client *c, const char *path, const char *key, upstre
 	return upstream_do(c, &req, r);
 }
 
+/* get() with a deadline deadline_in_ms from now (monotonic). */
+static pdt_err get_by(upstream_client *c, const char *path, const char *key, int64_t deadline_in_ms,
+		      upstream_resp *r)
+{
+	char url[256];
+	url_for(url, sizeof url, path);
+	upstream_req req = {.url = url, .ratelimit_key = key,
+			    .deadline_ms = timeutil_mono_ms() + deadline_in_ms};
+	return upstream_do(c, &req, r);
+}
+
 static long long stat_of(atomic_llong *v)
 {
 	return atomic_load(v);
@@ -1088,6 +1099,125 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* ---- deadlines and SYNC_MAX_WAIT ---- */
+
+static void test_deadline_cuts_the_attempt(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 200, .body = "late", .delay_ms = 5000});
+	upstream_opts o = test_opts(); /* timeout_ms 3000: the deadline comes first */
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get_by(c, "/slow", NULL, 400, &r), PDT_ETIMEOUT);
+	int64_t took = timeutil_mono_ms() - t0;
+	assert_true(took >= 350);
+	assert_true(took < 1500);
+	assert_int_equal(r.attempts, 1); /* no retry after the deadline */
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.error, UPSTREAM_DEADLINE_MSG);
+	upstream_resp_release(&r);
+	upstream_client_free(c);
+}
+
+static void test_deadline_passed_sends_nothing(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 200, .body = "ok"});
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get_by(c, "/x", NULL, -1, &r), PDT_ETIMEOUT);
+	assert_int_equal(r.attempts, 0);
+	assert_string_equal(r.error, UPSTREAM_DEADLINE_MSG);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 0);
+	upstream_client_free(c);
+}
+
+static void test_deadline_refuses_retry_after_wait(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 429, .headers = "Retry-After: 5\n", .body = "Retry later"},
+		       {.status = 200, .body = "ok"}};
+	script(cn, 2);
+	upstream_opts o = test_opts(); /* max_wait 10 s: only the deadline refuses the 5 s */
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	int64_t t0 = timeutil_mono_ms(), wall = timeutil_now();
+	assert_int_equal(get_by(c, "/x", "gh:d", 1000, &r), PDT_ERATELIMIT);
+	assert_true(timeutil_mono_ms() - t0 < 800); /* not slept on */
+	assert_int_equal(r.status, 429);
+	assert_int_equal(r.attempts, 1);
+	assert_true(r.retry_at >= wall + 5 && r.retry_at <= wall + 7);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_client_free(c);
+}
+
+static void test_deadline_refuses_budget_wait(void **state)
+{
+	(void)state;
+	char hdr[128];
+	int64_t reset = timeutil_now() + 3;
+	snprintf(hdr, sizeof hdr, "RateLimit-Remaining: 0\nRateLimit-Reset: %lld\n",
+		 (long long)reset);
+	canned cn[] = {{.status = 200, .headers = hdr, .body = "first"}};
+	script(cn, 1);
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	assert_int_equal(get(c, "/first", "gl:d", &r), PDT_OK);
+	upstream_resp_release(&r);
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get_by(c, "/second", "gl:d", 1000, &r), PDT_ERATELIMIT);
+	assert_true(timeutil_mono_ms() - t0 < 500);
+	assert_int_equal(r.attempts, 0);
+	assert_true(r.retry_at >= reset && r.retry_at <= reset + 3);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_client_free(c);
+}
+
+static void test_deadline_backoff_returns_the_last_answer(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 503, .body = "busy"}, {.status = 200, .body = "ok"}};
+	script(cn, 2);
+	upstream_opts o = test_opts();
+	o.backoff_base_ms = 400; /* the first backoff is 200..400 ms */
+	o.backoff_cap_ms = 800;
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get_by(c, "/x", NULL, 150, &r), PDT_EUPSTREAM);
+	assert_true(timeutil_mono_ms() - t0 < 150);
+	assert_int_equal(r.status, 503);
+	assert_int_equal(r.attempts, 1);
+	assert_int_equal(r.retry_at, 0);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_client_free(c);
+}
+
+static void test_max_wait_gives_retry_at(void **state)
+{
+	(void)state;
+	canned cn[] = {{.status = 429, .headers = "Retry-After: 899\n", .body = "Retry later"}};
+	script(cn, 1);
+	upstream_opts o = test_opts(); /* max_wait_ms 10 s < 899 s */
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	int64_t t0 = timeutil_mono_ms(), wall = timeutil_now();
+	assert_int_equal(get(c, "/x", "gh:m", &r), PDT_ERATELIMIT);
+	assert_true(timeutil_mono_ms() - t0 < 1000);
+	assert_int_equal(r.attempts, 1);
+	assert_true(r.retry_at >= wall + 899 && r.retry_at <= wall + 901);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 1);
+	upstream_client_free(c);
+}
+
 #define SRV_TEST(f) cmocka_unit_test_setup_teardown(f, server_start, server_stop)
 
 int main(void)
@@ -1118,6 +1248,12 @@ int main(void)
 		SRV_TEST(test_cancel_during_retry_after),
 		SRV_TEST(test_cancel_during_budget_wait),
 		SRV_TEST(test_concurrent_callers),
+		SRV_TEST(test_deadline_cuts_the_attempt),
+		SRV_TEST(test_deadline_passed_sends_nothing),
+		SRV_TEST(test_deadline_refuses_retry_after_wait),
+		SRV_TEST(test_deadline_refuses_budget_wait),
+		SRV_TEST(test_deadline_backoff_returns_the_last_answer),
+		SRV_TEST(test_max_wait_gives_retry_at),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

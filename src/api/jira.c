@@ -1,42 +1,19 @@
 /* /api/jira: sprints, the active sprint, cards and a card's detail, served
  * from stored data; a user whose Jira data was never synced gets one
- * synchronous pass first. */
+ * bounded pass first (jira_serve, at the end). */
 #include "api/api.h"
 
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/timeutil.h"
 #include "http/response.h"
 #include "sync/jira.h"
 #include "sync/jiradetail.h"
+#include "worker/trigger.h"
 #include "core/banned.h"
 
 #define KEY_MAX 64
-
-/* Runs the first pass when none ran yet. Without Jira settings only the
- * sprint list answers 400 (`must_configure`); the other routes answer from
- * what is stored, i.e. their 404, as the Go original does. */
-static bool jira_ready(api_app *a, http_req *req, http_resp *resp, bool must_configure)
-{
-	store_sync_status st;
-	if (!sync_jira_configured(api_user(req))) {
-		if (!must_configure)
-			return true;
-		http_resp_error(resp, 400, "jira not configured");
-		return false;
-	}
-	if (store_sync_status_get(a->st, req->user_id, "jira", &st) == PDT_OK) {
-		bool never = st.last_sync == 0;
-		store_sync_status_release(&st);
-		if (never) {
-			sync_report *rep = NULL;
-			int64_t ms = a->cfg->jira_first_sync_timeout_ns / TIMEUTIL_NS_PER_MS;
-			sync_jira_user_bounded(a->sync, req->user_id, ms, &rep);
-			sync_report_unref(rep);
-		}
-	}
-	return true;
-}
 
 static json_t *card_json(const store_card *c)
 {
@@ -71,14 +48,11 @@ static json_t *sprint_json(const store_sprint *s, json_t *cards)
 			 "created_at", http_json_time(s->created_at), "cards", cards);
 }
 
-void api_jira_sprints(void *app, http_req *req, http_resp *resp)
+static void body_sprints(api_app *a, http_req *req, http_resp *resp)
 {
-	api_app *a = app;
 	struct store_sprint_list sl = {0};
 	struct store_card_list cl = {0};
 	jiradetail_set filter;
-	if (!jira_ready(a, req, resp, true))
-		return;
 	jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
 	pdt_err rc = store_sprint_list(a->st, req->user_id, &sl);
 	if (!rc)
@@ -116,13 +90,10 @@ static void answer_sprint(api_app *a, http_req *req, pdt_err rc, const store_spr
 	store_card_list_release(&cl);
 }
 
-void api_jira_sprint(void *app, http_req *req, http_resp *resp)
+static void body_sprint(api_app *a, http_req *req, http_resp *resp)
 {
-	api_app *a = app;
 	store_sprint s = {0};
 	int64_t id = 0;
-	if (!jira_ready(a, req, resp, false))
-		return;
 	pdt_err rc = api_parse_id(http_req_param(req, 0), &id) ? PDT_OK : PDT_ENOTFOUND;
 	if (!rc)
 		rc = store_sprint_get(a->st, req->user_id, id, &s);
@@ -130,25 +101,19 @@ void api_jira_sprint(void *app, http_req *req, http_resp *resp)
 	store_sprint_release(&s);
 }
 
-void api_jira_active_sprint(void *app, http_req *req, http_resp *resp)
+static void body_active_sprint(api_app *a, http_req *req, http_resp *resp)
 {
-	api_app *a = app;
 	store_sprint s = {0};
-	if (!jira_ready(a, req, resp, false))
-		return;
 	pdt_err rc = store_sprint_active(a->st, req->user_id, &s);
 	answer_sprint(a, req, rc, &s, "no active sprint found", resp);
 	store_sprint_release(&s);
 }
 
-void api_jira_cards(void *app, http_req *req, http_resp *resp)
+static void body_cards(api_app *a, http_req *req, http_resp *resp)
 {
-	api_app *a = app;
 	store_sprint s = {0};
 	struct store_card_list cl = {0};
 	int64_t id = 0;
-	if (!jira_ready(a, req, resp, false))
-		return;
 	const char *q = http_req_query(req, "sprint_id");
 	pdt_err rc;
 	if (q && *q)
@@ -223,14 +188,11 @@ static json_t *card_detail_json(api_app *a, int64_t user_id, const char *key,
 	return j;
 }
 
-void api_jira_card(void *app, http_req *req, http_resp *resp)
+static void body_card(api_app *a, http_req *req, http_resp *resp)
 {
-	api_app *a = app;
 	store_card c = {0};
 	size_t ncommits = 0;
 	const char *key = http_req_param(req, 0);
-	if (!jira_ready(a, req, resp, false))
-		return;
 	if (strlen(key) > KEY_MAX) {
 		http_resp_error(resp, 404, "card not found");
 		return;
@@ -248,4 +210,97 @@ void api_jira_card(void *app, http_req *req, http_resp *resp)
 	}
 	http_resp_json(resp, 200, card_detail_json(a, req->user_id, key, &c, commits));
 	store_card_release(&c);
+}
+
+/* ---- the first read ---- */
+
+/* How long past its pass's time limit a first read waits: the pass's store. */
+#define FIRST_READ_STORE_MS 1000
+
+typedef void (*jira_body)(api_app *a, http_req *req, http_resp *resp);
+
+typedef struct first_read {
+	api_app *a;
+	http_req *req; /* alive while its connection is suspended */
+	jira_body body;
+	http_deferred *d;
+} first_read;
+
+/* trigger_done_fn: the first pass ended (or its wait did): answer from the store. */
+static void on_first_pass(void *arg, trigger_outcome o, pdt_err rc, sync_report *rep)
+{
+	first_read *f = arg;
+	http_resp resp = {0};
+	(void)o;
+	(void)rc; /* whatever the pass did, the answer is what is stored now */
+	sync_report_unref(rep);
+	f->body(f->a, f->req, &resp);
+	http_deferred_finish(f->d, &resp);
+	free(f);
+}
+
+static bool never_synced(api_app *a, int64_t user_id)
+{
+	store_sync_status st;
+	if (store_sync_status_get(a->st, user_id, "jira", &st) != PDT_OK)
+		return false;
+	bool never = st.last_sync == 0;
+	store_sync_status_release(&st);
+	return never;
+}
+
+/*
+ * Without Jira settings only the sprint list answers 400 (must_configure);
+ * the other routes answer from what is stored, i.e. their 404, as the Go
+ * original does. A user whose Jira data was never synced gets one pass
+ * first, bounded by JIRA_FIRST_SYNC_TIMEOUT: it runs on the trigger pool
+ * (joining a pass already running) while the request is deferred, so no
+ * HTTP thread waits, and the answer comes from the store when the pass ends
+ * or its time is up.
+ */
+static void jira_serve(void *app, http_req *req, http_resp *resp, bool must_configure,
+		       jira_body body)
+{
+	api_app *a = app;
+	if (!sync_jira_configured(api_user(req))) {
+		if (must_configure)
+			http_resp_error(resp, 400, "jira not configured");
+		else
+			body(a, req, resp);
+		return;
+	}
+	if (!never_synced(a, req->user_id)) {
+		body(a, req, resp);
+		return;
+	}
+	first_read *f = xcalloc(1, sizeof *f);
+	int64_t ms = a->cfg->jira_first_sync_timeout_ns / TIMEUTIL_NS_PER_MS;
+	*f = (first_read){.a = a, .req = req, .body = body, .d = http_req_defer(req)};
+	trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, ms + FIRST_READ_STORE_MS, ms,
+		       on_first_pass, f);
+}
+
+void api_jira_sprints(void *app, http_req *req, http_resp *resp)
+{
+	jira_serve(app, req, resp, true, body_sprints);
+}
+
+void api_jira_sprint(void *app, http_req *req, http_resp *resp)
+{
+	jira_serve(app, req, resp, false, body_sprint);
+}
+
+void api_jira_active_sprint(void *app, http_req *req, http_resp *resp)
+{
+	jira_serve(app, req, resp, false, body_active_sprint);
+}
+
+void api_jira_cards(void *app, http_req *req, http_resp *resp)
+{
+	jira_serve(app, req, resp, false, body_cards);
+}
+
+void api_jira_card(void *app, http_req *req, http_resp *resp)
+{
+	jira_serve(app, req, resp, false, body_card);
 }

@@ -84,8 +84,8 @@ void api_sync_commits(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
 	(void)resp; /* answered through the deferred request */
-	trigger_submit(a->triggers, req->user_id, TRIGGER_COMMITS, wait_ms(a), on_commits_done,
-		       http_req_defer(req));
+	trigger_submit(a->triggers, req->user_id, TRIGGER_COMMITS, wait_ms(a), 0,
+		       on_commits_done, http_req_defer(req));
 }
 
 void api_sync_jira(void *app, http_req *req, http_resp *resp)
@@ -95,7 +95,7 @@ void api_sync_jira(void *app, http_req *req, http_resp *resp)
 		http_resp_error(resp, 400, "jira not configured");
 		return;
 	}
-	trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, wait_ms(a), on_jira_done,
+	trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, wait_ms(a), 0, on_jira_done,
 		       http_req_defer(req));
 }
 

@@ -18,6 +18,7 @@ typedef enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE } job_state;
 typedef struct job {
 	int64_t user_id;
 	trigger_source source;
+	int64_t pass_ms; /* the pass's time limit */
 	job_state state;
 	int waiters;
 	pdt_err rc;
@@ -83,18 +84,25 @@ static job *find_active(trigger *t, int64_t user_id, trigger_source source)
 	return NULL;
 }
 
-/* The pass itself, outside the lock. Deadline: the source's interval. */
-static void run_job(trigger *t, job *j)
+/* A pass's time limit: pass_ms when given, else the source's interval. */
+static int64_t limit_ms(const trigger *t, trigger_source source, int64_t pass_ms)
 {
 	const config *cfg = t->ctx->cfg;
-	if (j->source == TRIGGER_JIRA) {
-		int64_t ms = cfg->sync_interval_jira_ns / TIMEUTIL_NS_PER_MS;
-		j->rc = sync_jira_user_bounded(t->ctx, j->user_id, ms > 0 ? ms : 1, &j->report);
-	} else {
-		int64_t ms = cfg->sync_interval_commits_ns / TIMEUTIL_NS_PER_MS;
-		j->rc = sync_commits_user(t->ctx, j->user_id, timeutil_mono_ms() + (ms > 0 ? ms : 1),
+	int64_t ms = source == TRIGGER_JIRA ? cfg->sync_interval_jira_ns / TIMEUTIL_NS_PER_MS
+					    : cfg->sync_interval_commits_ns / TIMEUTIL_NS_PER_MS;
+	if (pass_ms > 0 && pass_ms < ms)
+		ms = pass_ms;
+	return ms > 0 ? ms : 1;
+}
+
+/* The pass itself, outside the lock. */
+static void run_job(trigger *t, job *j)
+{
+	if (j->source == TRIGGER_JIRA)
+		j->rc = sync_jira_user_bounded(t->ctx, j->user_id, j->pass_ms, &j->report);
+	else
+		j->rc = sync_commits_user(t->ctx, j->user_id, timeutil_mono_ms() + j->pass_ms,
 					  &j->report);
-	}
 }
 
 static void *pool_main(void *arg)
@@ -125,11 +133,12 @@ static void *pool_main(void *arg)
 }
 
 /* Queues a new job and makes sure a thread will take it; mu held. */
-static job *enqueue(trigger *t, int64_t user_id, trigger_source source)
+static job *enqueue(trigger *t, int64_t user_id, trigger_source source, int64_t pass_ms)
 {
 	job *j = xcalloc(1, sizeof *j);
 	j->user_id = user_id;
 	j->source = source;
+	j->pass_ms = limit_ms(t, source, pass_ms);
 	j->state = JOB_QUEUED;
 	j->next = t->jobs;
 	t->jobs = j;
@@ -244,7 +253,7 @@ trigger *trigger_start(sync_ctx *ctx)
 }
 
 void trigger_submit(trigger *t, int64_t user_id, trigger_source source, int64_t wait_ms,
-		    trigger_done_fn done, void *arg)
+		    int64_t pass_ms, trigger_done_fn done, void *arg)
 {
 	pthread_mutex_lock(&t->mu);
 	if (t->stop) {
@@ -254,7 +263,7 @@ void trigger_submit(trigger *t, int64_t user_id, trigger_source source, int64_t 
 	}
 	job *j = find_active(t, user_id, source);
 	if (!j)
-		j = enqueue(t, user_id, source);
+		j = enqueue(t, user_id, source, pass_ms);
 	waiter *w = xcalloc(1, sizeof *w);
 	w->job = j;
 	w->until = timeutil_mono_ms() + (wait_ms > 0 ? wait_ms : 0);

@@ -27,8 +27,9 @@
  * before (sync_commits_user / sync_jira_user_bounded) under the per-user
  * lock: when the worker's pass for that user is running the job joins it
  * and gets its report. Each manual pass has a deadline of the source's
- * interval (SYNC_INTERVAL_COMMITS / SYNC_INTERVAL_JIRA), so none runs
- * forever.
+ * interval (SYNC_INTERVAL_COMMITS / SYNC_INTERVAL_JIRA), or the shorter
+ * limit its first submit asked for (the first /api/jira read's
+ * JIRA_FIRST_SYNC_TIMEOUT), so none runs forever.
  *
  * Answers. done(arg, TRIGGER_DONE, rc, report) when the pass ended within
  * the wait (every waiter of that pass gets its report); done(arg,
@@ -78,9 +79,10 @@ typedef void (*trigger_done_fn)(void *arg, trigger_outcome outcome, pdt_err rc,
 trigger *trigger_start(sync_ctx *ctx);
 
 /* Starts or joins the user's manual pass for source; done(arg, ...) within
- * wait_ms (see Answers). */
+ * wait_ms (see Answers). pass_ms limits a pass this submit starts (0: the
+ * source's interval); a joined pass keeps its own limit. */
 void trigger_submit(trigger *t, int64_t user_id, trigger_source source, int64_t wait_ms,
-		    trigger_done_fn done, void *arg);
+		    int64_t pass_ms, trigger_done_fn done, void *arg);
 
 /* Stops the module (see Shutdown) and joins its threads. NULL is fine. */
 void trigger_stop(trigger *t);

@@ -304,6 +304,57 @@ class BackgroundPassTest(SyncWaitCase):
         self.assertEqual((r.status, r.body), (200, {"sprints": 1, "cards": 3, "error": ""}))
 
 
+    def test_first_jira_reads_are_bounded_while_a_pass_hangs(self):
+        # A manual Jira pass hangs on the upstream; the user's first /api/jira
+        # reads (never synced) join it, yet each answers from the store within
+        # JIRA_FIRST_SYNC_TIMEOUT (+ the store margin) and, with one HTTP
+        # thread, /healthz keeps answering: the reads hold no thread.
+        fake = FakeJira()
+        fake.start()
+        self.addCleanup(fake.stop)
+        self.addCleanup(lambda: fake.set_faults(hang=False))
+        fake.add_user("ana@example.com", "jira-ana")
+        board = fake.add_board("Main", project="PROJ")
+        fake.add_issue(fake.add_sprint(board, "Sprint 1", state="active"), summary="story")
+        fake.set_faults(hang=True)
+        srv = self.start_server(env=self.env(SYNC_WAIT="1s", HTTP_THREADS="1",
+                                             JIRA_FIRST_SYNC_TIMEOUT="1s"))
+        token, _ = srv.register(srv.unique_email("jira"), "jira-password-1")
+        self.assertStatus(srv.request("PUT", "/api/user/profile", {
+            "jira_email": "ana@example.com", "jira_token": "jira-ana",
+            "jira_workspace": fake.base_url}, token=token), 200)
+        r = srv.request("POST", "/api/sync/jira", token=token, timeout=10)
+        self.assertEqual((r.status, r.body), (202, {"status": "syncing"}))
+        reads = []
+
+        def read(path):
+            t0 = time.monotonic()
+            r = srv.request("GET", path, token=token, timeout=30)
+            reads.append((path, r.status, r.body, time.monotonic() - t0))
+
+        paths = ["/api/jira/active-sprint", "/api/jira/cards", "/api/jira/sprints",
+                 "/api/jira/cards/PROJ-1"]
+        threads = [threading.Thread(target=read, args=(p,)) for p in paths]
+        with HealthProbe(srv.port) as probe:
+            time.sleep(0.2)
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            time.sleep(0.2)
+        self.assertEqual(len(reads), len(paths))
+        for path, status, body, secs in reads:
+            with self.subTest(path=path):
+                self.assertLess(secs, 1 + 1 + 1, "the first read waited for the hung pass")
+                if path == "/api/jira/sprints":
+                    self.assertEqual((status, body), (200, []))
+                else:
+                    self.assertEqual(status, 404, body)
+        self.assertHealthy(probe.samples)
+        self.assertEqual(srv.request("GET", "/api/sync/status",
+                                     token=token).body["jira"]["status"], "syncing")
+
+
 class DeferralTest(SyncWaitCase):
     def check_deferred(self, srv, token, repo, retry_after):
         t0 = time.time()

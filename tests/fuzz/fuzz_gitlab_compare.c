@@ -3,25 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commit_check.h"
 #include "upstream/provider.h"
 #include "core/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Every commit handed out must be complete, NUL-terminated text. */
-static int check(const provider_commit *c, void *ctx)
-{
-	size_t *n = ctx;
-	if (!c->sha || !*c->sha || !c->message || !c->author || !c->author_email)
-		abort();
-	size_t len = strlen(c->message);
-	if (len && (c->message[len - 1] == '\n' || c->message[len - 1] == '\r'))
-		abort();
-	(void)strlen(c->author);
-	(void)strlen(c->author_email);
-	++*n;
-	return *n >= 50; /* exercise the early stop too */
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		provider_compare_result r;
 		memset(&r, 0, sizeof r);
 		pdt_err rc = provider_parse_gitlab_compare((const char *)data, size, "base", need != 0,
-							 check, &n, &r);
+							 fuzz_commit_check, &n, &r);
 		if (rc != PDT_OK && rc != PDT_EINVAL)
 			abort();
 		if (rc == PDT_EINVAL && n != 0)

@@ -149,6 +149,18 @@ def _decode_body(raw):
         return raw
 
 
+def wait_for(predicate, timeout=30.0, step=0.1):
+    """Polls predicate() until it returns a truthy value, which it returns;
+    None when timeout seconds pass first (bounded in time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = predicate()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
 def http_request(port, method, path, body=None, token=None, headers=None, raw_body=None,
                  timeout=SOCKET_TIMEOUT):
     """One request on a fresh connection. Returns Response(status, headers, body):

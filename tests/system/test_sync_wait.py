@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeGitHub, FakeGitLab, FakeJira  # noqa: E402
-from harness import PdtTestCase, http_request, parse_rfc3339  # noqa: E402
+from harness import PdtTestCase, http_request, parse_rfc3339, wait_for  # noqa: E402
 from test_sync_commits import DAY, expected_commits  # noqa: E402
 
 TRIGGERS = 8
@@ -27,16 +27,6 @@ HEALTHZ_MAX = 0.100      # seconds, every probe
 RATE_LIMITED_RE = re.compile(
     r"rate limited until (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z); deferred to the next pass")
 DEADLINE_MSG = "deadline reached; deferred to the next pass"
-
-
-def wait_for(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = predicate()
-        if v:
-            return v
-        time.sleep(step)
-    return None
 
 
 class HealthProbe:

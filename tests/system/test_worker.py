@@ -15,21 +15,10 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeGitHub, FakeJira  # noqa: E402
-from harness import PdtTestCase, Server, db_query  # noqa: E402
+from harness import PdtTestCase, Server, db_query, wait_for  # noqa: E402
 from test_sync_commits import DAY, expected_commits  # noqa: E402
 
 WAIT = 30.0
-
-
-def wait_for(predicate, timeout=WAIT, step=0.1):
-    """Polls predicate() until it returns a truthy value (bounded)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = predicate()
-        if v:
-            return v
-        time.sleep(step)
-    return None
 
 
 def parse_ts(s):

@@ -67,6 +67,8 @@ class ConfigErrorTest(PdtTestCase):
             ("SYNC_ENABLED", "maybe"),
             ("SYNC_LOOKBACK_DAYS", "ten"),
             ("SYNC_LOOKBACK_DAYS", "-3"),
+            ("SYNC_WAIT", "25"),
+            ("SYNC_MAX_WAIT", "1 minute"),
         ]
         for var, value in cases:
             with self.subTest(var=var, value=value):

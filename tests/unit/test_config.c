@@ -20,7 +20,8 @@ static const char *all_vars[] = {
 	"SERVER_ADDR", "SERVER_PORT", "DATABASE_URL", "JWT_SECRET", "JWT_EXPIRY_HOURS",
 	"ENCRYPTION_KEY", "SYNC_ENABLED", "SYNC_INTERVAL_COMMITS", "SYNC_INTERVAL_JIRA",
 	"SYNC_LOOKBACK_DAYS", "SYNC_CONCURRENCY", "GITHUB_API_URL", "SHUTDOWN_TIMEOUT",
-	"CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL",
+	"CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
+	"JIRA_FIRST_SYNC_TIMEOUT", "SYNC_WAIT", "SYNC_MAX_WAIT",
 };
 
 static int clear_env(void **state)
@@ -75,6 +76,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.sync_concurrency, 4);
 	assert_string_equal(c.github_api_url, "https://api.github.com");
 	assert_int_equal(c.shutdown_timeout_ns, 10 * TIMEUTIL_NS_PER_S);
+	assert_int_equal(c.sync_wait_ns, 25 * TIMEUTIL_NS_PER_S);
+	assert_int_equal(c.sync_max_wait_ns, 60 * TIMEUTIL_NS_PER_S);
 	assert_string_equal(c.cors_allowed_origins, "*");
 	assert_int_equal(c.http_threads, 8);
 	assert_string_equal(c.log_level, "info");
@@ -139,6 +142,8 @@ static void test_good_values(void **state)
 		{"SYNC_CONCURRENCY", "1"},
 		{"GITHUB_API_URL", "http://127.0.0.1:9999/api/v3//"},
 		{"SHUTDOWN_TIMEOUT", "1.5s"},
+		{"SYNC_WAIT", "2s"},
+		{"SYNC_MAX_WAIT", "1m30s"},
 		{"CORS_ALLOWED_ORIGINS", "http://a.example, http://b.example"},
 		{"HTTP_THREADS", "256"},
 		{"LOG_LEVEL", "DEBUG"},
@@ -160,6 +165,8 @@ static void test_good_values(void **state)
 	assert_int_equal(c.sync_concurrency, 1);
 	assert_string_equal(c.github_api_url, "http://127.0.0.1:9999/api/v3");
 	assert_int_equal(c.shutdown_timeout_ns, 1500 * TIMEUTIL_NS_PER_MS);
+	assert_int_equal(c.sync_wait_ns, 2 * TIMEUTIL_NS_PER_S);
+	assert_int_equal(c.sync_max_wait_ns, 90 * TIMEUTIL_NS_PER_S);
 	assert_string_equal(c.cors_allowed_origins, "http://a.example, http://b.example");
 	assert_int_equal(c.http_threads, 256);
 	assert_string_equal(c.log_level, "debug");
@@ -201,6 +208,10 @@ static const struct {
 	{"SYNC_INTERVAL_COMMITS", "9999999999h", NULL},
 	{"SHUTDOWN_TIMEOUT", "10", NULL},
 	{"SHUTDOWN_TIMEOUT", "0s", NULL},
+	{"SYNC_WAIT", "25", "SYNC_WAIT: invalid duration \"25\""},
+	{"SYNC_WAIT", "0s", NULL},
+	{"SYNC_MAX_WAIT", "a minute", "SYNC_MAX_WAIT: invalid duration \"a minute\""},
+	{"SYNC_MAX_WAIT", "-1s", NULL},
 	{"SYNC_ENABLED", "yes", "SYNC_ENABLED: must be true, false, 1 or 0, got \"yes\""},
 	{"SYNC_ENABLED", "2", NULL},
 	{"SYNC_ENABLED", "truee", NULL},

@@ -501,19 +501,19 @@ class VcsFake(FakeServer):
         for shas in list(repo.branches.values()):
             if shas:
                 heads.setdefault(shas[0], []).append(shas)
-        todo = [sha]
+        pending = [sha]
         for shas in list(repo.branches.values()):
             if sha in shas:
-                todo.extend(shas[shas.index(sha):])
+                pending.extend(shas[shas.index(sha):])
         out = set()
-        while todo:
-            s = todo.pop()
+        while pending:
+            s = pending.pop()
             if s in out or s not in commits:
                 continue
             out.add(s)
-            todo.extend(commits[s].parents)
+            pending.extend(commits[s].parents)
             for shas in heads.get(s, ()):
-                todo.extend(shas[1:])
+                pending.extend(shas[1:])
         out = frozenset(out)
         with self._lock:
             self._list_cache[key] = out

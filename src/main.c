@@ -57,6 +57,9 @@ static const char *usage_text =
 	"  JIRA_FIRST_SYNC_TIMEOUT (20s: the first Jira pass a /api/jira read waits for)\n"
 	"  SYNC_WAIT (25s: how long POST /api/sync/* waits before answering 202)\n"
 	"  SYNC_MAX_WAIT (60s: longer Retry-After / rate-limit resets defer to the next pass)\n"
+	"  METRICS_TOKEN (unset: /metrics is open; set: it needs Authorization: Bearer <it>)\n"
+	"  REGISTRATION_ENABLED (true)  UPSTREAM_ALLOW_LOOPBACK (false)  UPSTREAM_ALLOW_HTTP (false)\n"
+	"  UPSTREAM_DENY_PRIVATE (false: private ranges are allowed for self-hosted GitLab/Jira)\n"
 	"A missing required variable or a value that does not parse exits with status 2.\n";
 
 static int load_config(config *cfg, bool need_secrets)

@@ -395,6 +395,11 @@ static const var vars[] = {
 	{"SYNC_WAIT", V_DUR, OFF(sync_wait_ns), "25s", 0, 0},
 	{"SYNC_MAX_WAIT", V_DUR, OFF(sync_max_wait_ns), "60s", 0, 0},
 	{"CORS_ALLOWED_ORIGINS", V_STR, OFF(cors_allowed_origins), "*", 0, 0},
+	{"METRICS_TOKEN", V_SECRET, OFF(metrics_token), NULL, 0, 0},
+	{"REGISTRATION_ENABLED", V_BOOL, OFF(registration_enabled), "true", 0, 0},
+	{"UPSTREAM_ALLOW_LOOPBACK", V_BOOL, OFF(upstream_allow_loopback), "false", 0, 0},
+	{"UPSTREAM_ALLOW_HTTP", V_BOOL, OFF(upstream_allow_http), "false", 0, 0},
+	{"UPSTREAM_DENY_PRIVATE", V_BOOL, OFF(upstream_deny_private), "false", 0, 0},
 	{"HTTP_THREADS", V_INT, OFF(http_threads), "8", 1, 256},
 	{"LOG_LEVEL", V_LEVEL, OFF(log_level), "info", 0, 0},
 };
@@ -609,6 +614,7 @@ void config_release(config *c)
 	free(c->server_addr);
 	mem_free_secret(c->database_url); /* may hold a postgres password */
 	mem_free_secret(c->jwt_secret);
+	mem_free_secret(c->metrics_token);
 	free(c->github_api_url);
 	free(c->cors_allowed_origins);
 	free(c->log_level);

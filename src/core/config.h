@@ -37,6 +37,11 @@ typedef struct config {
 	int64_t sync_max_wait_ns;      /* SYNC_MAX_WAIT: the longest Retry-After / rate-limit reset a
 					* pass sleeps on (longer ones defer), default 60s, > 0 */
 	char *cors_allowed_origins;    /* CORS_ALLOWED_ORIGINS, default "*" */
+	char *metrics_token;           /* METRICS_TOKEN: bearer token /metrics needs; NULL = open */
+	bool registration_enabled;     /* REGISTRATION_ENABLED, default true */
+	bool upstream_allow_loopback;  /* UPSTREAM_ALLOW_LOOPBACK, default false: users' hosts may be loopback */
+	bool upstream_allow_http;      /* UPSTREAM_ALLOW_HTTP, default false: tokens over plain http */
+	bool upstream_deny_private;    /* UPSTREAM_DENY_PRIVATE, default false: refuse private ranges */
 	int http_threads;              /* HTTP_THREADS, default 8, 1..256 */
 	char *log_level;               /* LOG_LEVEL, default "info" (debug|info|warn|error) */
 } config;

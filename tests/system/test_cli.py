@@ -69,6 +69,10 @@ class ConfigErrorTest(PdtTestCase):
             ("SYNC_LOOKBACK_DAYS", "-3"),
             ("SYNC_WAIT", "25"),
             ("SYNC_MAX_WAIT", "1 minute"),
+            ("REGISTRATION_ENABLED", "no"),
+            ("UPSTREAM_ALLOW_LOOPBACK", "yes"),
+            ("UPSTREAM_ALLOW_HTTP", "on"),
+            ("UPSTREAM_DENY_PRIVATE", "2"),
         ]
         for var, value in cases:
             with self.subTest(var=var, value=value):

@@ -21,7 +21,9 @@ static const char *all_vars[] = {
 	"ENCRYPTION_KEY", "SYNC_ENABLED", "SYNC_INTERVAL_COMMITS", "SYNC_INTERVAL_JIRA",
 	"SYNC_LOOKBACK_DAYS", "SYNC_CONCURRENCY", "GITHUB_API_URL", "SHUTDOWN_TIMEOUT",
 	"CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
-	"JIRA_FIRST_SYNC_TIMEOUT", "SYNC_WAIT", "SYNC_MAX_WAIT",
+	"JIRA_FIRST_SYNC_TIMEOUT", "SYNC_WAIT", "SYNC_MAX_WAIT", "METRICS_TOKEN",
+	"REGISTRATION_ENABLED", "UPSTREAM_ALLOW_LOOPBACK", "UPSTREAM_ALLOW_HTTP",
+	"UPSTREAM_DENY_PRIVATE",
 };
 
 static int clear_env(void **state)
@@ -78,6 +80,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c.shutdown_timeout_ns, 10 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_wait_ns, 25 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_max_wait_ns, 60 * TIMEUTIL_NS_PER_S);
+	assert_null(c.metrics_token);
+	assert_true(c.registration_enabled);
+	assert_false(c.upstream_allow_loopback);
+	assert_false(c.upstream_allow_http);
+	assert_false(c.upstream_deny_private);
 	assert_string_equal(c.cors_allowed_origins, "*");
 	assert_int_equal(c.http_threads, 8);
 	assert_string_equal(c.log_level, "info");
@@ -144,6 +151,11 @@ static void test_good_values(void **state)
 		{"SHUTDOWN_TIMEOUT", "1.5s"},
 		{"SYNC_WAIT", "2s"},
 		{"SYNC_MAX_WAIT", "1m30s"},
+		{"METRICS_TOKEN", "scrape-me"},
+		{"REGISTRATION_ENABLED", "false"},
+		{"UPSTREAM_ALLOW_LOOPBACK", "1"},
+		{"UPSTREAM_ALLOW_HTTP", "TRUE"},
+		{"UPSTREAM_DENY_PRIVATE", "true"},
 		{"CORS_ALLOWED_ORIGINS", "http://a.example, http://b.example"},
 		{"HTTP_THREADS", "256"},
 		{"LOG_LEVEL", "DEBUG"},
@@ -167,6 +179,11 @@ static void test_good_values(void **state)
 	assert_int_equal(c.shutdown_timeout_ns, 1500 * TIMEUTIL_NS_PER_MS);
 	assert_int_equal(c.sync_wait_ns, 2 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_max_wait_ns, 90 * TIMEUTIL_NS_PER_S);
+	assert_string_equal(c.metrics_token, "scrape-me");
+	assert_false(c.registration_enabled);
+	assert_true(c.upstream_allow_loopback);
+	assert_true(c.upstream_allow_http);
+	assert_true(c.upstream_deny_private);
 	assert_string_equal(c.cors_allowed_origins, "http://a.example, http://b.example");
 	assert_int_equal(c.http_threads, 256);
 	assert_string_equal(c.log_level, "debug");
@@ -212,6 +229,10 @@ static const struct {
 	{"SYNC_WAIT", "0s", NULL},
 	{"SYNC_MAX_WAIT", "a minute", "SYNC_MAX_WAIT: invalid duration \"a minute\""},
 	{"SYNC_MAX_WAIT", "-1s", NULL},
+	{"REGISTRATION_ENABLED", "no", NULL},
+	{"UPSTREAM_ALLOW_LOOPBACK", "yes", NULL},
+	{"UPSTREAM_ALLOW_HTTP", "on", NULL},
+	{"UPSTREAM_DENY_PRIVATE", "2", NULL},
 	{"SYNC_ENABLED", "yes", "SYNC_ENABLED: must be true, false, 1 or 0, got \"yes\""},
 	{"SYNC_ENABLED", "2", NULL},
 	{"SYNC_ENABLED", "truee", NULL},

@@ -39,6 +39,10 @@ const http_route *api_routes(size_t *n);
  * handler that needs the user costs no second query: see api_user().
  */
 int api_authenticate(void *app, http_req *req, http_resp *resp);
+/* The token of an "Authorization: Bearer <token>" value (scheme
+ * case-insensitive; borrowed from h); NULL when h is NULL or malformed. */
+const char *api_bearer_token(const char *h);
+
 /* The authenticated caller's row (borrowed; lives as long as the request). */
 const store_user *api_user(const http_req *req);
 

@@ -15,8 +15,9 @@
 /* The whole HTTP API at a glance. Checked centrally before any handler runs. */
 static const http_route routes[] = {
 	{HTTP_GET, "/healthz", api_ops_healthz, 0, 0},
-	/* Like every route but /healthz and the auth routes, it takes a bearer token. */
-	{HTTP_GET, "/metrics", api_ops_metrics, HTTP_AUTH, 0},
+	/* Not a user route: open, or METRICS_TOKEN checked by the handler (a
+	 * scrape config cannot renew a user's JWT). */
+	{HTTP_GET, "/metrics", api_ops_metrics, 0, 0},
 	{HTTP_POST, "/api/auth/register", api_auth_register, HTTP_JSON, 64 * 1024},
 	{HTTP_POST, "/api/auth/login", api_auth_login, HTTP_JSON, 64 * 1024},
 	{HTTP_GET, "/api/user/profile", api_profile_get, HTTP_AUTH, 0},
@@ -58,8 +59,7 @@ bool api_parse_id(const char *s, int64_t *out)
 	return true;
 }
 
-/* "Bearer <token>", scheme case-insensitive; NULL when malformed. */
-static const char *bearer_token(const char *h)
+const char *api_bearer_token(const char *h)
 {
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
 		return NULL;
@@ -83,7 +83,7 @@ int api_authenticate(void *app, http_req *req, http_resp *resp)
 		http_resp_error(resp, 401, "missing authorization header");
 		return -1;
 	}
-	const char *tok = bearer_token(h);
+	const char *tok = api_bearer_token(h);
 	int64_t uid = 0, exp = 0, now = timeutil_now();
 	if (!tok) {
 		http_resp_error(resp, 401, "invalid or expired token");

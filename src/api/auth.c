@@ -65,6 +65,10 @@ void api_auth_register(void *app, http_req *req, http_resp *resp)
 		{"password", JSONBIND_STRING, true, 1024, &password, NULL},
 		{"name", JSONBIND_STRING, false, NAME_MAX_LEN, &name, NULL},
 	};
+	if (!a->cfg->registration_enabled) {
+		http_resp_error(resp, 403, "registration is disabled");
+		return;
+	}
 	if (jsonbind_fields(req->json, f, 3, err, sizeof err)) {
 		http_resp_error(resp, 400, err);
 		return;

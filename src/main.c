@@ -155,7 +155,8 @@ static int serve(config *cfg, store *st)
 {
 	char err[512];
 	sync_ctx sync = {.st = st, .cfg = cfg, .client = new_client(cfg), .locks = userlock_new()};
-	api_app app = {.cfg = cfg, .st = st, .tokens = tokencache_new(), .sync = &sync};
+	api_app app = {.cfg = cfg, .st = st, .tokens = tokencache_new(), .logins = throttle_new(0),
+		       .sync = &sync};
 	int rc = 0;
 	http_server *srv = NULL;
 	http_server_config hc = {
@@ -196,6 +197,7 @@ cleanup:
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);
+	throttle_free(app.logins);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
  */
 #include <stddef.h>
 
+#include "auth/throttle.h"
 #include "auth/tokencache.h"
 #include "core/config.h"
 #include "http/http.h"
@@ -25,6 +26,7 @@ typedef struct api_app {
 	const config *cfg;
 	store *st;
 	tokencache *tokens; /* verified bearer tokens (owned by main) */
+	throttle *logins;   /* failed-login limiter (owned by main; NULL = no limit) */
 	sync_ctx *sync;     /* the sync functions' context (owned by main) */
 	scheduler *worker;  /* the background worker, NULL when disabled (owned by main) */
 	trigger *triggers;  /* the manual triggers' pool (owned by main) */

@@ -57,6 +57,7 @@ typedef struct http_resp {
 	char *body; /* malloc'd, handed to libmicrohttpd which frees it */
 	size_t len;
 	const char *content_type; /* static string; NULL = application/json */
+	int64_t retry_after_s;    /* > 0: sent as a Retry-After header (seconds) */
 	bool queued;
 } http_resp;
 

@@ -12,6 +12,7 @@ void http_resp_json(http_resp *resp, int status, json_t *j)
 {
 	free(resp->body);
 	resp->status = status;
+	resp->retry_after_s = 0;
 	resp->body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!resp->body) {
@@ -26,6 +27,7 @@ void http_resp_take(http_resp *resp, int status, buf *b)
 {
 	free(resp->body);
 	resp->status = status;
+	resp->retry_after_s = 0;
 	resp->len = b->len;
 	resp->body = buf_detach(b);
 }
@@ -33,6 +35,12 @@ void http_resp_take(http_resp *resp, int status, buf *b)
 void http_resp_error(http_resp *resp, int status, const char *message)
 {
 	http_resp_json(resp, status, json_pack("{s:s}", "error", message));
+}
+
+void http_resp_retry_after(http_resp *resp, int status, const char *message, int64_t seconds)
+{
+	http_resp_error(resp, status, message);
+	resp->retry_after_s = seconds > 0 ? seconds : 1;
 }
 
 void http_resp_message(http_resp *resp, int status, const char *message)

@@ -17,6 +17,12 @@ void http_resp_json(http_resp *resp, int status, json_t *j);
 void http_resp_error(http_resp *resp, int status, const char *message);
 /* Takes the JSON text already written into b (b is left empty). */
 void http_resp_take(http_resp *resp, int status, buf *b);
+/*
+ * {"error": message} with a Retry-After header of `seconds` (at least 1):
+ * for 429 and 503 answers. The other helpers clear the header, so a replaced
+ * answer does not keep it.
+ */
+void http_resp_retry_after(http_resp *resp, int status, const char *message, int64_t seconds);
 /* {"message": message} */
 void http_resp_message(http_resp *resp, int status, const char *message);
 /*

@@ -161,6 +161,11 @@ static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
 		MHD_add_response_header(r, "Content-Type",
 					resp->content_type ? resp->content_type : "application/json");
 	add_cors_headers(s, req, r);
+	if (resp->retry_after_s > 0) {
+		char ra[24];
+		snprintf(ra, sizeof ra, "%lld", (long long)resp->retry_after_s);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	resp->queued = true;

@@ -8,7 +8,6 @@
 #include "auth/jwtauth.h"
 #include "auth/password.h"
 #include "core/log.h"
-#include "core/metrics.h"
 #include "core/timeutil.h"
 #include "http/jsonbind.h"
 #include "http/peer.h"
@@ -138,7 +137,6 @@ static bool login_throttled(api_app *a, const login_keys *k, http_resp *resp)
 					 timeutil_mono_ms());
 	if (wait_ms <= 0)
 		return false;
-	metrics_inc("pdt_login_throttled_total", NULL, NULL, NULL, NULL);
 	http_resp_retry_after(resp, 429, "too many attempts", (wait_ms + 999) / 1000);
 	return true;
 }

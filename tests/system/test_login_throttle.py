@@ -7,6 +7,7 @@ Retry-After values and the isolation between accounts and addresses.)"""
 
 import http.client
 import json
+import re
 import time
 import unittest
 
@@ -83,6 +84,12 @@ class LoginThrottleTest(PdtTestCase):
         # Refused attempts do not count as failures: Retry-After does not grow.
         self.assertLessEqual(int(self.login(email, WRONG)[1]["retry-after"]), ra)
         self.assertIn("status=429", self.srv.log_text())
+        # Operators see it as an aggregate counter (no email, no address).
+        text = self.srv.request("GET", "/metrics").body.decode()
+        series = r'(?m)^pdt_http_requests_total\{route="/api/auth/login",status="429"\} (\d+)$'
+        self.assertRegex(text, series)
+        self.assertEqual(int(re.search(series, text).group(1)), 8)  # every refusal above
+        self.assertNotIn(email, text)
 
     def test_other_account_same_address_still_401(self):
         victim = self.srv.unique_email("victim")

@@ -16,6 +16,8 @@ log. The numeric host forms (2130706433 = 127.0.0.1, 2852039166 =
 169.254.169.254) are resolved without DNS and are not IP literals to the URL
 check, so they reach the connect-time check.
 """
+import http.server
+import json
 import os
 import socket
 import sys
@@ -275,6 +277,59 @@ class GitLabHostTest(TargetsCase):
         self.assertIn("gitlab.other.example", v["message"])
         self.assertTrue(self.repo_valid(srv, token, repo["id"]))
         self.assertEqual(gl.log(), [], "the token went to neither host")
+
+
+class Chatty(http.server.BaseHTTPRequestHandler):
+    """Answers everything 404 with a long, multi-line, control-laden message."""
+    MESSAGE = "first line\nsecond\r\x1b[31mred\x7f" + "y" * 5000
+
+    def do_GET(self):
+        self.answer()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.answer()
+
+    def answer(self):
+        body = json.dumps({"message": self.MESSAGE, "errorMessages": [self.MESSAGE]}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+class ReflectedTextTest(TargetsCase):
+    """Upstream error text reaches users cut short and on one line."""
+
+    def assertShortLine(self, text, limit):
+        self.assertLessEqual(len(text), limit, text)
+        self.assertFalse(any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in text), repr(text))
+        self.assertIn("first line second", text)
+
+    def test_long_upstream_messages_are_cut(self):
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Chatty)
+        t = threading.Thread(target=httpd.serve_forever, daemon=True)
+        t.start()
+        self.addCleanup(lambda: (httpd.shutdown(), httpd.server_close(), t.join(5)))
+        base = "http://127.0.0.1:%d" % httpd.server_address[1]
+        srv = self.start_pdt(UPSTREAM_ALLOW_LOOPBACK="true")
+        token, _ = self.user(srv, gitlab_token="glpat-chatty", gitlab_url=base,
+                             jira_email="c@example.com", jira_token="jira-chatty",
+                             jira_workspace=base)
+        srv.add_repo(token, base + "/group/proj")
+        self.assertShortLine(self.sync_commits(srv, token)["group/proj"]["error"], 240)
+        st = srv.request("GET", "/api/sync/status", token=token).body
+        self.assertShortLine(st["commits"]["last_error"], 300)
+        self.assertShortLine(self.sync_jira(srv, token)["error"], 240)
+        self.assertShortLine(st_jira(srv, token), 300)
+
+
+def st_jira(srv, token):
+    return srv.request("GET", "/api/sync/status", token=token).body["jira"]["last_error"]
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ CONFIG_VARS = (
     "ENCRYPTION_KEY", "SYNC_ENABLED", "SYNC_INTERVAL_COMMITS", "SYNC_INTERVAL_JIRA",
     "SYNC_LOOKBACK_DAYS", "SYNC_CONCURRENCY", "GITHUB_API_URL", "SHUTDOWN_TIMEOUT",
     "CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
-    "JIRA_FIRST_SYNC_TIMEOUT",
+    "JIRA_FIRST_SYNC_TIMEOUT", "UPSTREAM_ALLOW_LOOPBACK", "UPSTREAM_ALLOW_HTTP",
+    "UPSTREAM_DENY_PRIVATE",
 )
 
 
@@ -104,6 +105,9 @@ def base_env(db_path, secrets_):
         "ENCRYPTION_KEY": secrets_["key"],
         "SYNC_ENABLED": "false",
         "GITHUB_API_URL": "http://127.0.0.1:9",  # never reach out, even by accident
+        # the fakes (users' GitLab and Jira targets) listen on 127.0.0.1, which
+        # pdt refuses by default (issue 9)
+        "UPSTREAM_ALLOW_LOOPBACK": "true",
     })
     return env
 

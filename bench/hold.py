@@ -73,7 +73,8 @@ def trigger(srv, token, out):
 
 def setup(srv, gh, gl):
     tok_s, _ = srv.register(srv.unique_email("stalled"), "stalled-password")
-    srv.request("PUT", "/api/user/profile", {"gitlab_token": "glpat-stalled"}, token=tok_s)
+    srv.request("PUT", "/api/user/profile", {"gitlab_token": "glpat-stalled",
+                                             "gitlab_url": gl.base_url}, token=tok_s)
     srv.add_repo(tok_s, gl.base_url + "/group/stuck")
     tok_h, _ = srv.register(srv.unique_email("ok"), "healthy-password")
     srv.request("PUT", "/api/user/profile", {"github_token": "ghp_ok"}, token=tok_h)

@@ -12,6 +12,7 @@
 #include "http/jsonbind.h"
 #include "http/response.h"
 #include "upstream/jira.h"
+#include "upstream/targets.h"
 #include "core/banned.h"
 
 #define TOKEN_MAX 1024
@@ -130,14 +131,33 @@ static json_t *token_state(api_app *a, const char *enc, bool others_ok)
 	return json_pack("{s:b}", "configured", others_ok);
 }
 
+/* A configured token whose target the UPSTREAM_* policy refuses (checked on
+ * the URL's text: nothing is sent) is not usable: "configured" false and the
+ * reason in "error". base NULL = the target is not known (not configured). */
+static void target_state(api_app *a, json_t *state, const char *base)
+{
+	char why[200];
+	netpolicy p = targets_policy(a->cfg);
+	if (!base || !json_is_true(json_object_get(state, "configured")) ||
+	    netpolicy_check_url(&p, base, why, sizeof why))
+		return;
+	json_object_set_new(state, "configured", json_false());
+	json_object_set_new(state, "error", json_string(why));
+}
+
 void api_profile_validate(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
 	const store_user *u = api_user(req);
 	bool jira_rest = u->jira_email && *u->jira_email && u->jira_workspace && *u->jira_workspace;
+	json_t *gl = token_state(a, u->gitlab_token_enc, true);
+	json_t *jr = token_state(a, u->jira_token_enc, jira_rest);
+	char *jira_base = jira_rest ? jira_base_url(u->jira_workspace) : NULL;
+	target_state(a, gl, targets_gitlab_base(u->gitlab_url));
+	target_state(a, jr, jira_base);
+	free(jira_base);
 	json_t *j = json_pack("{s:o,s:o,s:o}",
 			      "github", token_state(a, u->github_token_enc, true),
-			      "gitlab", token_state(a, u->gitlab_token_enc, true),
-			      "jira", token_state(a, u->jira_token_enc, jira_rest));
+			      "gitlab", gl, "jira", jr);
 	http_resp_json(resp, 200, j);
 }

@@ -13,6 +13,7 @@
 #include "http/jsonbind.h"
 #include "http/response.h"
 #include "upstream/probe.h"
+#include "upstream/targets.h"
 #include "core/banned.h"
 
 #define URL_MAX 512
@@ -60,6 +61,13 @@ void api_repos_create(void *app, http_req *req, http_resp *resp)
 			       "https://github.com/owner/name or https://gitlab-host/group/name");
 		return;
 	}
+	char why[512];
+	if (strcmp(ru.provider, "gitlab") == 0 &&
+	    !targets_gitlab_host_ok(api_user(req)->gitlab_url, ru.url, why, sizeof why)) {
+		http_resp_error(resp, 400, why);
+		repourl_release(&ru);
+		return;
+	}
 	pdt_err rc = store_repo_create(a->st, req->user_id, ru.name, ru.owner, ru.provider, ru.url,
 				       timeutil_now(), &r);
 	if (rc == PDT_ECONFLICT)
@@ -91,12 +99,16 @@ typedef struct check {
 	char message[256];
 } check;
 
-static void probe_repo(const char *url, const char *const *headers, const char *provider,
-		       check *out)
+static void probe_repo(const char *url, const char *const *headers, const netpolicy *policy,
+		       const char *provider, check *out)
 {
 	long status = 0;
 	char err[160];
-	if (probe_get(url, headers, &status, err, sizeof err)) {
+	pdt_err rc = probe_get(url, headers, policy, &status, err, sizeof err);
+	if (rc == PDT_EREFUSED) {
+		out->verdict = -1; /* the target, not the repository: validity untouched */
+		snprintf(out->message, sizeof out->message, "not checked: %s", err);
+	} else if (rc) {
 		out->verdict = -1;
 		snprintf(out->message, sizeof out->message, "could not reach %s: %s", provider, err);
 	} else if (status == 200) {
@@ -116,33 +128,43 @@ static void probe_repo(const char *url, const char *const *headers, const char *
 	}
 }
 
-/* Builds the provider URL and auth header for r and probes it. */
-static void check_repo(api_app *a, const store_repo *r, const char *token, check *out)
+/* Builds the provider URL and auth header for r and probes it. GitLab: at
+ * the user's gitlab_url, under the UPSTREAM_* policy; GitHub: at the
+ * operator's GITHUB_API_URL, exempt. */
+static void check_repo(api_app *a, const store_user *u, const store_repo *r, const char *token,
+		       check *out)
 {
 	buf url = BUF_INIT(4096), auth = BUF_INIT(4096);
 	bool gh = strcmp(r->provider, "github") == 0;
+	netpolicy policy = targets_policy(a->cfg);
+	char why[512];
+	if (!gh && !targets_gitlab_host_ok(u->gitlab_url, r->url, why, sizeof why)) {
+		out->verdict = -1;
+		snprintf(out->message, sizeof out->message, "not checked: %.200s", why);
+		return;
+	}
 	if (gh) {
 		buf_appendf(&url, "%s/repos/%s/%s", a->cfg->github_api_url, r->owner, r->name);
 		buf_appendf(&auth, "Authorization: Bearer %s", token);
 	} else {
-		repourl ru = {0};
-		char *full = NULL;
-		if (repourl_parse(r->url, &ru) == PDT_OK) {
-			buf b = BUF_INIT(1024);
-			buf_appendf(&b, "%s/%s", r->owner, r->name);
-			full = probe_path_escape(buf_str(&b));
-			buf_release(&b);
-			buf_appendf(&url, "%s/api/v4/projects/%s", ru.base, full);
-		}
+		buf b = BUF_INIT(1024);
+		buf_appendf(&b, "%s/%s", r->owner, r->name);
+		char *full = probe_path_escape(buf_str(&b));
+		buf_release(&b);
+		const char *base = targets_gitlab_base(u->gitlab_url);
+		size_t blen = strlen(base);
+		while (blen && base[blen - 1] == '/')
+			blen--;
+		buf_append(&url, base, blen);
+		buf_appendf(&url, "/api/v4/projects/%s", full);
 		free(full);
-		repourl_release(&ru);
 		buf_appendf(&auth, "PRIVATE-TOKEN: %s", token);
 	}
 	const char *headers[] = {buf_str(&auth), "Accept: application/vnd.github+json",
 				 "X-GitHub-Api-Version: 2022-11-28", NULL};
 	if (!gh)
 		headers[1] = NULL;
-	probe_repo(buf_str(&url), headers, r->provider, out);
+	probe_repo(buf_str(&url), headers, gh ? NULL : &policy, r->provider, out);
 	mem_wipe(auth.data, auth.len);
 	buf_release(&auth);
 	buf_release(&url);
@@ -184,7 +206,7 @@ void api_repos_validate(void *app, http_req *req, http_resp *resp)
 	char *token = provider_token(a, api_user(req), r.provider, &c);
 	bool is_valid = false;
 	if (token) {
-		check_repo(a, &r, token, &c);
+		check_repo(a, api_user(req), &r, token, &c);
 		mem_free_secret(token);
 		is_valid = c.verdict == -1 ? r.is_valid : c.verdict == 1;
 		if (c.verdict != -1 && is_valid != r.is_valid)

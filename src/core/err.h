@@ -19,6 +19,7 @@ typedef enum pdt_err {
 	PDT_ERATELIMIT,  /* an upstream service rate-limited us */
 	PDT_ETIMEOUT,    /* a deadline passed */
 	PDT_ECANCELLED,  /* shutdown or an explicit cancel */
+	PDT_EREFUSED,    /* an upstream target refused by policy (UPSTREAM_*): nothing sent */
 	PDT_ENOMEM,      /* kept for completeness; allocation failure aborts (see mem.h) */
 } pdt_err;
 

@@ -16,6 +16,7 @@
 #include "core/timeutil.h"
 #include "sync/collect.h"
 #include "upstream/provider.h"
+#include "upstream/targets.h"
 #include "core/banned.h"
 
 #define SOURCE "commits"
@@ -71,6 +72,8 @@ typedef struct pass {
 	int64_t user_id;
 	int64_t now;
 	int64_t deadline_ms; /* monotonic; 0 = none */
+	const char *gitlab_url; /* the user's (borrowed); GitLab calls go there */
+	netpolicy policy;       /* UPSTREAM_*: applied to GitLab, not to GITHUB_API_URL */
 } pass;
 
 static void set_error(sync_repo_report *rep, const char *fmt, ...)
@@ -124,8 +127,15 @@ static bool make_ref(pass *p, const store_repo *r, repourl *ru, provider_ref *re
 		set_error(rep, "stored repository URL does not parse");
 		return false;
 	}
+	char why[512];
+	if (!gh && !targets_gitlab_host_ok(p->gitlab_url, ru->url, why, sizeof why)) {
+		/* added before gitlab_url changed: the token goes to neither host */
+		set_error(rep, "%s", why);
+		return false;
+	}
 	ref->provider = r->provider;
-	ref->base = gh ? p->ctx->cfg->github_api_url : ru->base;
+	ref->base = gh ? p->ctx->cfg->github_api_url : targets_gitlab_base(p->gitlab_url);
+	ref->policy = gh ? NULL : &p->policy;
 	ref->owner = r->owner;
 	ref->name = r->name;
 	ref->token = token;
@@ -273,7 +283,8 @@ pdt_err sync_commits_run(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 		   &tok.gitlab_err);
 	pass p = {.ctx = ctx, .tok = &tok, .repos = l.items, .user_id = user_id,
 		  .now = timeutil_now(), .report = sync_report_new(l.n),
-		  .deadline_ms = deadline_ms};
+		  .deadline_ms = deadline_ms, .gitlab_url = u.gitlab_url,
+		  .policy = targets_policy(ctx->cfg)};
 	atomic_init(&p.next, 0);
 	fill_names(p.report, &l);
 	run_repos(&p);

@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "sync/jiradetail.h"
 #include "upstream/jira.h"
+#include "upstream/targets.h"
 #include "core/banned.h"
 
 #define SOURCE "jira"
@@ -55,6 +56,7 @@ typedef struct jpass {
 	VEC(int64_t) gone;           /* sprints Jira no longer has */
 	int64_t cur_board;
 	int64_t deadline_ms; /* monotonic; 0 = none */
+	netpolicy policy;    /* UPSTREAM_*: the user's Jira site is checked (ref.policy) */
 	char error[400];
 } jpass;
 
@@ -462,7 +464,8 @@ static bool open_ref(jpass *p, const store_user *u, char **token, char **base,
 	}
 	sync_ratelimit_key("jira", *token, key);
 	p->ref = (jira_ref){.base = *base, .email = u->jira_email, .token = *token,
-			    .ratelimit_key = key, .deadline_ms = p->deadline_ms};
+			    .ratelimit_key = key, .deadline_ms = p->deadline_ms,
+			    .policy = &p->policy};
 	return true;
 }
 
@@ -471,7 +474,7 @@ static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms, syn
 	store_user u = {0};
 	char *token = NULL, *base = NULL, key[SYNC_KEY_LEN];
 	jpass p = {.ctx = ctx, .user_id = user_id, .now = timeutil_now(),
-		   .deadline_ms = deadline_ms};
+		   .deadline_ms = deadline_ms, .policy = targets_policy(ctx->cfg)};
 	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
 	if (rc)
 		goto cleanup;

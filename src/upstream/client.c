@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "upstream/ratelimit.h"
+#include "upstream/sockguard.h"
 #include "core/banned.h"
 
 #define DEF_CONNECT_TIMEOUT_MS 5000L
@@ -61,6 +62,7 @@ typedef struct xfer {
 	bool added; /* in the multi handle (loop only) */
 	CURLcode cc;
 	long status;
+	sockguard guard; /* the request's policy at connect time */
 	pthread_cond_t cv;
 	struct xfer *next;
 } xfer;
@@ -518,6 +520,8 @@ static bool xfer_setup(upstream_client *c, const upstream_req *req, xfer *x)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+	x->guard.policy = req->policy;
+	sockguard_install(e, &x->guard);
 	if (req->userpwd) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERPWD, req->userpwd);
@@ -575,6 +579,8 @@ static outcome classify(const xfer *x)
 		o.rc = PDT_ETOOBIG;
 	} else if (x->cc == CURLE_URL_MALFORMAT || x->cc == CURLE_UNSUPPORTED_PROTOCOL) {
 		o.rc = PDT_EINVAL;
+	} else if (x->cc != CURLE_OK && x->guard.refused) {
+		o.rc = PDT_EREFUSED; /* permanent: the same address would be refused again */
 	} else if (x->cc != CURLE_OK || x->status < 200) {
 		o.rc = x->cc == CURLE_OPERATION_TIMEDOUT ? PDT_ETIMEOUT : PDT_EUPSTREAM;
 		o.transient = true;
@@ -599,6 +605,8 @@ static void describe(upstream_resp *resp, const xfer *x, const outcome *o)
 		snprintf(resp->error, sizeof resp->error, "cancelled");
 	else if (o->rc == PDT_ETOOBIG)
 		snprintf(resp->error, sizeof resp->error, "response body over the size cap");
+	else if (o->rc == PDT_EREFUSED)
+		snprintf(resp->error, sizeof resp->error, "%s", x->guard.msg);
 	else if (x->cc != CURLE_OK)
 		snprintf(resp->error, sizeof resp->error, "%s", curl_easy_strerror(x->cc));
 	else
@@ -826,6 +834,9 @@ pdt_err upstream_do(upstream_client *c, const upstream_req *req, upstream_resp *
 	if (!req || !req->url || !*req->url) {
 		snprintf(resp->error, sizeof resp->error, "no URL");
 		rc = PDT_EINVAL;
+	} else if (req->policy &&
+		   !netpolicy_check_url(req->policy, req->url, resp->error, sizeof resp->error)) {
+		rc = PDT_EREFUSED; /* before any connection: not even DNS */
 	} else {
 		rc = retry_loop(c, req, resp);
 	}

@@ -42,6 +42,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "upstream/netpolicy.h"
 
 typedef struct upstream_opts {
 	long connect_timeout_ms; /* default 5000 */
@@ -90,6 +91,11 @@ typedef struct upstream_req {
 	 * waited for: each attempt's timeout is cut to it, and a backoff or
 	 * rate-limit wait that would end past it is not made. 0 = none. */
 	int64_t deadline_ms;
+	/* Targets from a user's settings (GitLab, Jira): the URL is checked before
+	 * anything is sent (netpolicy_check_url) and every address at connect time
+	 * (sockguard); a refusal is PDT_EREFUSED with the reason in resp->error,
+	 * never retried. NULL = exempt (the operator's GITHUB_API_URL). Borrowed. */
+	const netpolicy *policy;
 } upstream_req;
 
 /* resp.error when req.deadline_ms ended a request (nothing sent, or the
@@ -123,6 +129,9 @@ void upstream_resp_release(upstream_resp *r);
  *   PDT_ETOOBIG    the body exceeded max_body
  *   PDT_ECANCELLED cancelled
  *   PDT_EINVAL     no URL, a malformed one, or a scheme other than http(s)
+ *   PDT_EREFUSED   req->policy refused the URL or every address it resolved to: no
+ *                  request reached the target (resp->error: "upstream address
+ *                  169.254.169.254 refused (link-local)", ...)
  *   PDT_EUPSTREAM  also: the HTTP client could not be initialised
  */
 pdt_err upstream_do(upstream_client *c, const upstream_req *req, upstream_resp *resp);

@@ -975,6 +975,7 @@ static pdt_err send_req(const jira_call *call, const char *url, const char *body
 	req.ratelimit_key = call->ref->ratelimit_key;
 	req.userpwd = call->userpwd;
 	req.deadline_ms = call->ref->deadline_ms;
+	req.policy = call->ref->policy;
 	rc = upstream_do(call->c, &req, resp);
 	call->res->status = resp->status;
 	call->res->retry_at = resp->retry_at;

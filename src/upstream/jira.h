@@ -61,6 +61,7 @@ typedef struct jira_ref {
 	const char *token;
 	const char *ratelimit_key;
 	int64_t deadline_ms; /* as provider_ref.deadline_ms; 0 = none */
+	const netpolicy *policy; /* the target check (upstream_req.policy); borrowed */
 } jira_ref;
 
 /* Base URL from a user's jira_workspace: a bare host "team.atlassian.net"

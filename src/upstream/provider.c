@@ -545,6 +545,7 @@ static pdt_err get(upstream_client *c, const provider_ref *ref, const req_header
 	req.ratelimit_key = ref->ratelimit_key;
 	req.etag = etag;
 	req.deadline_ms = ref->deadline_ms;
+	req.policy = ref->policy;
 	pdt_err rc = upstream_do(c, &req, resp);
 	res->status = resp->status;
 	res->retry_at = resp->retry_at;

@@ -43,6 +43,10 @@ typedef struct provider_ref {
 	/* CLOCK_MONOTONIC ms past which no request is sent or waited for (the
 	 * pass's deadline, see upstream_req.deadline_ms); 0 = none */
 	int64_t deadline_ms;
+	/* the target check for users' hosts (GitLab): see upstream_req.policy;
+	 * NULL for GitHub (GITHUB_API_URL is the operator's). A refusal is
+	 * PDT_EREFUSED with the reason in res->err. */
+	const netpolicy *policy;
 } provider_ref;
 
 /* The outcome of one provider call, for the caller's error handling. */

@@ -115,6 +115,12 @@ def server_env(tmpdir, port, jwt_secret, encryption_key, overrides=None):
         "JWT_SECRET": jwt_secret,
         "ENCRYPTION_KEY": encryption_key,
         "SYNC_ENABLED": "false",
+        # Every fake upstream listens on 127.0.0.1, and users' GitLab hosts and
+        # Jira sites on loopback are refused by default (issue 9: a user must not
+        # make the server probe its own machine). Loopback also allows plain
+        # http there, so UPSTREAM_ALLOW_HTTP is not needed. Tests of the refusal
+        # set it back to "false".
+        "UPSTREAM_ALLOW_LOOPBACK": "true",
     })
     return apply_overrides(env, overrides)
 

@@ -79,6 +79,11 @@ class ReposTest(PdtTestCase):
         ]
         for url, provider, owner, name, norm in table:
             with self.subTest(url=url):
+                if provider == "gitlab":
+                    # a GitLab repository must live on the user's gitlab_url host
+                    base = "/".join(norm.split("/")[:3])
+                    self.assertStatus(self.server.request(
+                        "PUT", "/api/user/profile", {"gitlab_url": base}, token=token), 200)
                 r = self.post(token, url)
                 self.assertStatus(r, 201)
                 self.check_repo(r.body, user)

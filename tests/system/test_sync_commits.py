@@ -55,13 +55,15 @@ class SyncCase(PdtTestCase):
         e.update(env or {})
         return self.start_server(env=e)
 
-    def user_with_token(self, srv, github=None, gitlab=None):
+    def user_with_token(self, srv, github=None, gitlab=None, gitlab_url=None):
         token, user = srv.register(srv.unique_email("sync"), "sync-password-1")
         body = {}
         if github:
             body["github_token"] = github
         if gitlab:
             body["gitlab_token"] = gitlab
+        if gitlab_url:
+            body["gitlab_url"] = gitlab_url  # GitLab calls go there (CONTRACT §3)
         if body:
             self.assertStatus(srv.request("PUT", "/api/user/profile", body, token=token), 200)
         return token, user
@@ -475,7 +477,8 @@ class GitLabSyncTest(SyncCase):
         self.gl.add_commits("group/sub", "proj", "release/1.0", 3,
                             start_date=self.now - DAY, tz_offset="-07:00")
         self.srv = self.start_pdt()
-        self.token, _ = self.user_with_token(self.srv, gitlab="glpat-dave")
+        self.token, _ = self.user_with_token(self.srv, gitlab="glpat-dave",
+                                             gitlab_url=self.gl.base_url)
         self.repo = self.srv.add_repo(self.token, self.gl.base_url + "/group/sub/proj")
 
     def test_nested_project_offsets_and_second_pass(self):
@@ -516,7 +519,8 @@ class GitLabAncestryTest(SyncCase):
         self.gl.create_branch("group/sub", "proj", "release/1.0")
         self.gl.add_commits("group/sub", "proj", "release/1.0", 3, start_date=self.now - DAY)
         self.srv = self.start_pdt()
-        self.token, _ = self.user_with_token(self.srv, gitlab="glpat-dave")
+        self.token, _ = self.user_with_token(self.srv, gitlab="glpat-dave",
+                                             gitlab_url=self.gl.base_url)
         self.repo = self.srv.add_repo(self.token, self.gl.base_url + "/group/sub/proj")
         res = self.sync(self.srv, self.token)
         self.assertEqual(res["group/sub/proj"]["error"], "")
@@ -613,7 +617,8 @@ class ValidateTest(SyncCase):
         gl.add_token("glpat-frank", "frank")
         gl.add_repo("team/apps", "web")
         srv = self.start_pdt(gh)
-        token, _ = self.user_with_token(srv, github="ghp_frank", gitlab="glpat-frank")
+        token, _ = self.user_with_token(srv, github="ghp_frank", gitlab="glpat-frank",
+                                        gitlab_url=gl.base_url)
         cases = (("https://github.com/octo/real", True, "accessible"),
                  ("https://github.com/octo/ghost", False, "not found"),
                  (gl.base_url + "/team/apps/web", True, "accessible"),

@@ -292,7 +292,8 @@ class JiraFaultTest(JiraCase):
         self.assertIn("401", st["last_error"])
         self.assertEqual(self.sync(self.srv, good)["cards"], 30)
         # The CLI syncs every configured user and reports the failure.
-        env = {k: self.srv.env[k] for k in ("DATABASE_URL", "ENCRYPTION_KEY")}
+        env = {k: self.srv.env[k]
+               for k in ("DATABASE_URL", "ENCRYPTION_KEY", "UPSTREAM_ALLOW_LOOPBACK")}
         p = run_pdt(["sync", "--jira"], env=env, timeout=60)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("jira: error", p.stdout)

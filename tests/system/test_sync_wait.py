@@ -96,7 +96,8 @@ class SyncWaitCase(PdtTestCase):
     def stalled_user(self, srv, repo="stuck"):
         token, user = srv.register(srv.unique_email("stalled"), "stalled-password")
         self.assertStatus(srv.request("PUT", "/api/user/profile",
-                                      {"gitlab_token": "glpat-stalled"}, token=token), 200)
+                                      {"gitlab_token": "glpat-stalled",
+                                       "gitlab_url": self.gl.base_url}, token=token), 200)
         return token, srv.add_repo(token, self.gl.base_url + "/group/" + repo)
 
     def status(self, srv, token):

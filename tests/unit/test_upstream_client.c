@@ -1218,6 +1218,56 @@ static void test_max_wait_gives_retry_at(void **state)
 	upstream_client_free(c);
 }
 
+/* ---- target policy (issue 9) ---- */
+
+static pdt_err get_policy(upstream_client *c, const char *url, const netpolicy *p,
+			  upstream_resp *r)
+{
+	upstream_req req = {.url = url, .policy = p};
+	return upstream_do(c, &req, r);
+}
+
+static void test_policy_refuses_before_sending(void **state)
+{
+	(void)state;
+	set_default((canned){.status = 200, .body = "ok"});
+	upstream_opts o = test_opts();
+	upstream_client *c = upstream_client_new(&o);
+	upstream_resp r;
+	netpolicy strict = {false, false, false}, loop = {true, false, false};
+	char url[256];
+	/* a literal loopback URL: refused on its text, no attempt */
+	url_for(url, sizeof url, "/x");
+	assert_int_equal(get_policy(c, url, &strict, &r), PDT_EREFUSED);
+	assert_int_equal(r.attempts, 0);
+	assert_string_equal(r.error, "upstream address 127.0.0.1 refused (loopback)");
+	upstream_resp_release(&r);
+	/* a name for 127.0.0.1 (resolved without DNS): refused at connect time,
+	 * once, not retried */
+	snprintf(url, sizeof url, "https://2130706433:%u/x", S.port);
+	int64_t t0 = timeutil_mono_ms();
+	assert_int_equal(get_policy(c, url, &strict, &r), PDT_EREFUSED);
+	assert_true(timeutil_mono_ms() - t0 < 1000);
+	assert_int_equal(r.attempts, 1);
+	assert_string_equal(r.error, "upstream address 127.0.0.1 refused (loopback)");
+	upstream_resp_release(&r);
+	/* plain http to a name that is not loopback: refused on its text */
+	snprintf(url, sizeof url, "http://2130706433:%u/x", S.port);
+	assert_int_equal(get_policy(c, url, &loop, &r), PDT_EREFUSED);
+	assert_non_null(strstr(r.error, "plain http to 2130706433"));
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 0);
+	/* allowed, and exempt (NULL): both reach the server */
+	url_for(url, sizeof url, "/x");
+	assert_int_equal(get_policy(c, url, &loop, &r), PDT_OK);
+	assert_int_equal(r.status, 200);
+	upstream_resp_release(&r);
+	assert_int_equal(get_policy(c, url, NULL, &r), PDT_OK);
+	upstream_resp_release(&r);
+	assert_int_equal(nseen(), 2);
+	upstream_client_free(c);
+}
+
 #define SRV_TEST(f) cmocka_unit_test_setup_teardown(f, server_start, server_stop)
 
 int main(void)
@@ -1254,6 +1304,7 @@ int main(void)
 		SRV_TEST(test_deadline_refuses_budget_wait),
 		SRV_TEST(test_deadline_backoff_returns_the_last_answer),
 		SRV_TEST(test_max_wait_gives_retry_at),
+		SRV_TEST(test_policy_refuses_before_sending),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

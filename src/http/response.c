@@ -59,6 +59,7 @@ int http_status_for(pdt_err rc)
 	case PDT_ETOOBIG: return 413;
 	case PDT_ERATELIMIT: return 429;
 	case PDT_EUPSTREAM: return 502;
+	case PDT_EREFUSED: return 400; /* the user's own setting points where pdt will not go */
 	case PDT_ETIMEOUT: return 504;
 	case PDT_ECANCELLED: return 503;
 	default: return 500;

@@ -748,3 +748,19 @@ class StrictParsingTest(PdtTestCase):
         self.assertEqual(parse_status(reply), 400)
         self.assertEqual(json.loads(split_reply(reply)[1]),
                          {"error": "email and password are required"})
+
+    def test_pipelined_requests_each_checked(self):
+        # Each request on a kept-alive connection is checked on its own block:
+        # three good ones served, the NUL one refused, nothing after it read.
+        auth = b"Authorization: Bearer " + self.token.encode()
+        good = self.profile(auth + b"\r\n")
+        bad = self.profile(auth + b"\x00junk\r\n")
+        type(self).tried += 1
+        reply, _o = raw_exchange(self.server.port, b"\r\n" + good + good + good + bad + good,
+                                 timeout=5.0)
+        # answers follow each other's bodies directly: find every status line
+        statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) [A-Z]", reply)]
+        self.assertEqual(statuses, [200, 200, 200, 400], reply[-300:])
+        self.assertEqual(reply.count(self.email.encode()), 3)
+        self.assertEqual(json.loads(reply.rpartition(b"\r\n\r\n")[2]),
+                         {"error": "invalid header field"})

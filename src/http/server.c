@@ -18,6 +18,7 @@
 #include "http/jsonbind.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "http/strict.h"
 #include "core/banned.h"
 
 #define CONNECTION_TIMEOUT_S 30
@@ -25,6 +26,9 @@
 /* Per-connection memory for the request line, headers and query arguments:
  * libmicrohttpd's 32 KiB default runs out on a URL with ~600 arguments. */
 #define CONNECTION_MEMORY ((size_t)128 * 1024)
+
+/* The libmicrohttpd version whose header layout http/strict.h checks. */
+#define RAW_CHECK_MHD_VERSION "0.9.75"
 
 /* How long http_server_stop waits for finished deferred answers to go out. */
 #define DEFERRED_DRAIN_MS 2000
@@ -37,6 +41,7 @@ struct http_server {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;     /* a deferred request completed */
 	size_t deferred_open;  /* deferred requests not yet completed */
+	bool raw_check;        /* libmicrohttpd's header layout is the one strict.h knows */
 };
 
 /* One deferred answer. mu orders the handler thread's suspend against the
@@ -146,7 +151,9 @@ static void add_cors_headers(http_server *s, http_req *req, struct MHD_Response 
 	MHD_add_response_header(r, "Access-Control-Allow-Methods", CORS_ALLOW_METHODS);
 }
 
-static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
+/* close: the answer ends the connection (a refused request's framing is not
+ * trusted, so nothing after it on the connection is read as a request). */
+static enum MHD_Result send_resp_ex(http_server *s, http_req *req, http_resp *resp, bool close)
 {
 	struct MHD_Response *r;
 	if (resp->body) {
@@ -166,6 +173,8 @@ static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
 		snprintf(ra, sizeof ra, "%lld", (long long)resp->retry_after_s);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
+	if (close)
+		MHD_add_response_header(r, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	resp->queued = true;
@@ -180,11 +189,46 @@ static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
 	return ok;
 }
 
+static enum MHD_Result send_resp(http_server *s, http_req *req, http_resp *resp)
+{
+	return send_resp_ex(s, req, resp, false);
+}
+
 static enum MHD_Result answer_error(http_server *s, http_req *req, int status, const char *msg)
 {
 	http_resp resp = {0};
 	http_resp_error(&resp, status, msg);
 	return send_resp(s, req, &resp);
+}
+
+static enum MHD_Result strict_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				    size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	return http_strict_field(cls, key, key_size, value, value_size) ? MHD_YES : MHD_NO;
+}
+
+/* The strict header checks (http/strict.h) over every field with its real
+ * length. On a refusal, answers it (JSON, connection closed) and returns true. */
+static bool refused_strict(http_server *s, http_req *req, const char *version,
+			   enum MHD_Result *ret)
+{
+	http_strict st;
+	http_strict_init(&st);
+	if (s->raw_check) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+		/* method_str is where the library's raw header block starts. */
+		if (ci)
+			http_strict_raw(&st, req->method_str, ci->header_size);
+	}
+	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, strict_field, &st);
+	if (http_strict_finish(&st, strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
+		return false;
+	http_resp resp = {0};
+	http_resp_error(&resp, 400, st.error);
+	*ret = send_resp_ex(s, req, &resp, true);
+	return true;
 }
 
 /* Content-Length above the cap: answer 413 before reading the body. */
@@ -203,11 +247,16 @@ static size_t route_body_max(const http_route *r)
 	return r && r->body_max ? r->body_max : HTTP_BODY_DEFAULT_MAX;
 }
 
-/* First call for a request: route it; may answer at once (404, 405, 401, 413,
- * 204). The token is checked before the body is looked at, so a protected route
+/* First call for a request: refuse malformed header fields (400, before
+ * anything else looks at them), route it; may answer at once (404, 405, 401,
+ * 413, 204). The token is checked before the body is looked at, so a protected route
  * answers a caller without one 401 whatever it sent (not 413 or 400). */
-static enum MHD_Result begin_request(http_server *s, http_req *req, const char *url)
+static enum MHD_Result begin_request(http_server *s, http_req *req, const char *url,
+				     const char *version)
 {
+	enum MHD_Result ret;
+	if (refused_strict(s, req, version, &ret))
+		return ret;
 	router_result rr = router_match(s->cfg.routes, s->cfg.nroutes, req->method, url,
 					&req->route, req->params, &req->nparams);
 	/* Browsers preflight any /api/ URL they are about to call. */
@@ -271,7 +320,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	http_server *s = cls;
 	http_req *req = *con_cls;
 	if (!req) {
@@ -283,7 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->path = url;
 		req->server = s;
 		*con_cls = req;
-		return begin_request(s, req, url);
+		return begin_request(s, req, url, version);
 	}
 	if (req->deferred) /* resumed: the answer is ready */
 		return suspend_or_send(s, req);
@@ -383,6 +431,13 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 	pthread_cond_init(&s->cv, NULL);
 	s->cfg = *cfg;
 	cors_init(&s->cors, cfg->cors_origins);
+	/* The hidden-bytes check (strict.h) reads libmicrohttpd's read buffer as
+	 * 0.9.75 lays it out; another version could lay it out otherwise and
+	 * every request would be refused, so it runs on that version only. */
+	s->raw_check = strcmp(MHD_get_version(), RAW_CHECK_MHD_VERSION) == 0;
+	if (!s->raw_check)
+		log_warn("http libmicrohttpd %s is not %s: header values are not checked for "
+			 "bytes hidden behind a NUL", MHD_get_version(), RAW_CHECK_MHD_VERSION);
 	/* poll(), not epoll: with epoll libmicrohttpd 0.9.75 leaves some broken
 	 * connections (a half-closed partial request, a request line too big
 	 * for the pool) open until the idle timeout instead of closing them. */

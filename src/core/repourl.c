@@ -43,8 +43,7 @@ static char to_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-/* "http://" or "https://", any case; advances *sp past it. */
-static bool parse_scheme(const char **sp, bool *https)
+bool repourl_scheme(const char **sp, bool *https)
 {
 	if (strncasecmp(*sp, "https://", 8) == 0) {
 		*https = true;
@@ -201,7 +200,7 @@ pdt_err repourl_parse(const char *input, repourl *out)
 	if (!input || strnlen(input, REPOURL_MAX + 1) > REPOURL_MAX)
 		return PDT_EINVAL;
 	const char *s = input;
-	if (!parse_scheme(&s, &u.https) || !parse_authority(&s, &u) || !parse_path(s, &u))
+	if (!repourl_scheme(&s, &u.https) || !parse_authority(&s, &u) || !parse_path(s, &u))
 		return PDT_EINVAL;
 	bool github = host_is_github(u.host);
 	if (github ? u.nsegs != 2 : u.nsegs < 2)

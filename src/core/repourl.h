@@ -14,6 +14,8 @@
  *
  * Ownership: repourl_parse fills *out with heap strings; repourl_release frees.
  */
+#include <stdbool.h>
+
 #include "core/err.h"
 
 typedef struct repourl {
@@ -27,5 +29,10 @@ typedef struct repourl {
 /* PDT_OK, or PDT_EINVAL (out left zeroed) for anything not accepted above. */
 pdt_err repourl_parse(const char *input, repourl *out);
 void repourl_release(repourl *r);
+
+/* "http://" or "https://" (any case) at *sp: advances *sp past it and sets
+ * *https; false, *sp unchanged, for anything else. Shared with the upstream
+ * address policy, which reads users' URLs the same way. */
+bool repourl_scheme(const char **sp, bool *https);
 
 #endif

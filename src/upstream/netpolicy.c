@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/repourl.h"
 #include "core/banned.h"
 
 const char *netpolicy_class_name(netpolicy_class c)
@@ -124,21 +125,6 @@ bool netpolicy_check_sockaddr(const netpolicy *p, const struct sockaddr *sa, cha
 
 /* ---- URL text ---- */
 
-static bool take_scheme(const char **s, bool *https)
-{
-	if (strncasecmp(*s, "https://", 8) == 0) {
-		*s += 8;
-		*https = true;
-		return true;
-	}
-	if (strncasecmp(*s, "http://", 7) == 0) {
-		*s += 7;
-		*https = false;
-		return true;
-	}
-	return false;
-}
-
 static bool take_port(const char *p, size_t n, unsigned *port)
 {
 	unsigned v = 0;
@@ -194,7 +180,7 @@ bool netpolicy_parse_url(const char *url, netpolicy_url *out)
 {
 	memset(out, 0, sizeof *out);
 	const char *s = url;
-	if (!s || !take_scheme(&s, &out->https))
+	if (!s || !repourl_scheme(&s, &out->https))
 		return false;
 	size_t n = strcspn(s, "/?#\\");
 	const char *at = NULL;

@@ -280,6 +280,43 @@ def classify(label, data, kind, expected, port):
             "why": why if not wf else "", "note": note}
 
 
+def idle_probe(port, idle):
+    """Opens `idle` connections that each send an incomplete request line and
+    stay silent, then times one fresh GET /. A library that ties a thread to a
+    connection stalls here once idle >= its threads. -> ms or None (no answer
+    within READ_CAP_S)."""
+    socks = []
+    try:
+        for _ in range(idle):
+            s = socket.create_connection((HOST, port), timeout=2.0)
+            socks.append(s)
+            s.sendall(b"GET /hea")
+        time.sleep(0.2)  # let the server take them in
+        t = time.monotonic()
+        with socket.create_connection((HOST, port), timeout=READ_CAP_S) as c:
+            c.sendall(get())
+            reply = b""
+            while BODY_OK not in reply and len(reply) < MAX_REPLY:
+                left = t + READ_CAP_S - time.monotonic()
+                if left <= 0:
+                    return None
+                c.settimeout(left)
+                try:
+                    chunk = c.recv(65536)
+                except (socket.timeout, OSError):
+                    return None
+                if not chunk:
+                    return None
+                reply += chunk
+        return (time.monotonic() - t) * 1000.0 if reply.startswith(b"HTTP/1.1 200") else None
+    finally:
+        for s in socks:
+            s.close()
+
+
+BODY_OK = APP_BODIES[0]
+
+
 # ---------------------------------------------------------------- servers
 
 def free_port():
@@ -375,6 +412,7 @@ def main():
     servers = {lib: Server(lib) for lib in LIBS}
     results = {lib: [] for lib in LIBS}
     died = {lib: 0 for lib in LIBS}
+    idle = {}
     try:
         for lib, srv in servers.items():
             srv.start()
@@ -386,7 +424,14 @@ def main():
             if not srv.alive():
                 died[lib] += 1
                 srv.start()
+            idle[lib] = idle_probe(srv.port, int(THREADS) + 2)
         print_corpus(cases, results, died)
+        print("\nidle connections: %d connections each sent 'GET /hea' and stay silent;"
+              " then one fresh GET /:" % (int(THREADS) + 2))
+        for lib in LIBS:
+            v = idle[lib]
+            print("  %-22s %s" % (NAMES[lib], "answered in %.0f ms" % v if v is not None
+                                  else "no answer within %.0f s" % READ_CAP_S))
 
         perf = {lib: [] for lib in LIBS}
         if not skip_wrk:

@@ -83,11 +83,14 @@ static int worker_init(struct worker *w, unsigned long port) {
     return 0;
 }
 
+/* After its thread was joined: close the listener, let the loop run the
+ * deferred close once, then dispose of the context and the loop. */
 static void worker_free(struct worker *w) {
-    /* The loops are left to process exit: h2o 2.2 has no evloop destroy, and
-     * closing the listener socket is enough to stop taking connections. */
     if (w->listener != NULL) h2o_socket_close(w->listener);
     else if (w->fd >= 0) close(w->fd);
+    if (w->loop != NULL) h2o_evloop_run(w->loop, 0);
+    if (w->ctx_ready) h2o_context_dispose(&w->ctx);
+    if (w->loop != NULL) h2o_evloop_destroy(w->loop);
 }
 
 int main(int argc, char **argv) {
@@ -128,5 +131,6 @@ stop:
 cleanup:
     for (unsigned long i = 0; i < made; i++) worker_free(&ws[i]);
     free(ws);
+    h2o_config_dispose(&g_config);
     return rc;
 }

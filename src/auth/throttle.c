@@ -230,14 +230,21 @@ static void table_fail(table *tb, const unsigned char key[KEY_LEN], int64_t now_
 	lru_push_head(tb, i);
 }
 
-int64_t throttle_check(throttle *t, const void *account, size_t account_len, const void *addr,
-		       size_t addr_len, int64_t now_ms)
+/* The keys' hashes, computed outside the lock; NULL inputs stay unhashed. */
+static void hash_keys(throttle *t, const void *account, size_t account_len, const void *addr,
+		      size_t addr_len, unsigned char ka[KEY_LEN], unsigned char kd[KEY_LEN])
 {
-	unsigned char ka[KEY_LEN], kd[KEY_LEN];
 	if (account)
 		hash_key(t, account, account_len, ka);
 	if (addr)
 		hash_key(t, addr, addr_len, kd);
+}
+
+int64_t throttle_check(throttle *t, const void *account, size_t account_len, const void *addr,
+		       size_t addr_len, int64_t now_ms)
+{
+	unsigned char ka[KEY_LEN], kd[KEY_LEN];
+	hash_keys(t, account, account_len, addr, addr_len, ka, kd);
 	int64_t wa = 0, wd = 0;
 	pthread_mutex_lock(&t->mu);
 	if (account)
@@ -252,10 +259,7 @@ void throttle_fail(throttle *t, const void *account, size_t account_len, const v
 		   size_t addr_len, int64_t now_ms)
 {
 	unsigned char ka[KEY_LEN], kd[KEY_LEN];
-	if (account)
-		hash_key(t, account, account_len, ka);
-	if (addr)
-		hash_key(t, addr, addr_len, kd);
+	hash_keys(t, account, account_len, addr, addr_len, ka, kd);
 	pthread_mutex_lock(&t->mu);
 	if (account)
 		table_fail(&t->tab[THROTTLE_KIND_ACCOUNT], ka, now_ms);

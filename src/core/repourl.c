@@ -82,8 +82,7 @@ static bool valid_host(span h)
 	return label > 0 && h.p[h.n - 1] != '-';
 }
 
-/* 1..5 digits, 1..65535. */
-static bool parse_port(const char *p, size_t n, unsigned *out)
+bool repourl_port(const char *p, size_t n, unsigned *out)
 {
 	unsigned v = 0;
 	if (n == 0 || n > 5)
@@ -110,7 +109,7 @@ static bool parse_authority(const char **sp, parsed *u)
 	u->port = 0;
 	if (!valid_host(u->host))
 		return false;
-	if (colon && !parse_port(colon + 1, n - u->host.n - 1, &u->port))
+	if (colon && !repourl_port(colon + 1, n - u->host.n - 1, &u->port))
 		return false;
 	if (u->port == (u->https ? 443u : 80u))
 		u->port = 0;

@@ -15,6 +15,7 @@
  * Ownership: repourl_parse fills *out with heap strings; repourl_release frees.
  */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/err.h"
 
@@ -34,5 +35,7 @@ void repourl_release(repourl *r);
  * *https; false, *sp unchanged, for anything else. Shared with the upstream
  * address policy, which reads users' URLs the same way. */
 bool repourl_scheme(const char **sp, bool *https);
+/* p[0..n) as a port: 1..5 digits, 1..65535. false, *out unchanged, otherwise. */
+bool repourl_port(const char *p, size_t n, unsigned *out);
 
 #endif

@@ -125,22 +125,6 @@ bool netpolicy_check_sockaddr(const netpolicy *p, const struct sockaddr *sa, cha
 
 /* ---- URL text ---- */
 
-static bool take_port(const char *p, size_t n, unsigned *port)
-{
-	unsigned v = 0;
-	if (n == 0 || n > 5)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return false;
-	*port = v;
-	return true;
-}
-
 /* Splits the authority (userinfo already dropped) into host and port. */
 static bool take_host_port(const char *a, size_t n, netpolicy_url *out)
 {
@@ -160,7 +144,7 @@ static bool take_host_port(const char *a, size_t n, netpolicy_url *out)
 		colon = memchr(a, ':', n);
 		hlen = colon ? (size_t)(colon - a) : n;
 	}
-	if (colon && !take_port(colon + 1, n - (size_t)(colon + 1 - a), &out->port))
+	if (colon && !repourl_port(colon + 1, n - (size_t)(colon + 1 - a), &out->port))
 		return false;
 	if (hlen && host[hlen - 1] == '.')
 		hlen--;

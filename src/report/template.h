@@ -11,8 +11,8 @@
  * {{else if}} / {{else}} / {{end}}, {{with}}, variables ($x := ..., $x = ...,
  * $ for the root), pipelines (a | f), parenthesised calls, len, index,
  * slice, printf (%s %d %v %q and width/flags such as %02d %-10s), print,
- * println, eq ne lt le gt ge, and or not, comments {{/* ... *\/}} and trim
- * markers {{- and -}}.
+ * println, eq ne lt le gt ge, and or not, comments (Go's slash-star form
+ * inside an action) and trim markers {{- and -}}.
  *
  * Errors: parse and execution errors are PDT_EINVAL with err set to one line
  * "LINE:COL: message" (1-based, of the offending action), which the API

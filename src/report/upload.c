@@ -108,7 +108,6 @@ pdt_err upload_put(const config *cfg, const char *key, const char *body, size_t 
 	buf_appendf(&hash_h, "x-amz-content-sha256: %s", hash);
 	h = curl_slist_append(h, buf_str(&hash_h));
 	h = curl_slist_append(h, "Content-Type: text/markdown; charset=utf-8");
-	h = curl_slist_append(h, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, buf_str(&target));
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -138,7 +138,7 @@ static void check(autoreport *a)
 	reporttz_tm now;
 	char period[16];
 	reporttz_local(timeutil_now(), &now);
-	report_req d = {0}, m = {.monthly = true};
+	report_req d = {.automatic = true}, m = {.monthly = true, .automatic = true};
 	autoreport_due_day(&now, a->cfg->report_auto_time, &d.year, &d.month, &d.day);
 	report_period(&d, period, sizeof period);
 	if (strcmp(period, a->done_daily) != 0 && run_pass(a, d, period))

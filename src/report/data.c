@@ -24,6 +24,7 @@ typedef struct rcommit {
 	char **keys;   /* extracted key first, then manual links; each once */
 	size_t nkeys;
 	reporttz_tm local;
+	json_t *json; /* built once, shared by every array that lists it */
 } rcommit;
 
 typedef struct rcard {
@@ -50,6 +51,8 @@ struct reportdata {
 /* A key and one commit under it: what grouping sorts. */
 typedef struct pair {
 	const char *key;
+	size_t plen;    /* length of the project part (key_split) */
+	long long num;  /* the number after it, -1 when none */
 	size_t ci;
 } pair;
 
@@ -164,6 +167,7 @@ void reportdata_free(reportdata *d)
 		for (size_t k = 0; k < c->nkeys; k++)
 			free(c->keys[k]);
 		free(c->keys);
+		json_decref(c->json);
 	}
 	for (size_t i = 0; i < d->ncards; i++) {
 		free(d->cards[i].key);
@@ -280,10 +284,18 @@ static const rcard *find_card(const reportdata *d, const char *key)
 
 /* ---- grouping ---- */
 
+/* reportdata_key_cmp's order on pre-split keys, then commit order. */
 static int pair_cmp(const void *a, const void *b)
 {
 	const pair *x = a, *y = b;
-	int c = reportdata_key_cmp(x->key, y->key);
+	size_t l = x->plen < y->plen ? x->plen : y->plen;
+	int c = memcmp(x->key, y->key, l);
+	if (!c && x->plen != y->plen)
+		c = x->plen < y->plen ? -1 : 1;
+	if (!c && x->num != y->num)
+		c = x->num < y->num ? -1 : 1;
+	if (!c)
+		c = strcmp(x->key, y->key);
 	if (c)
 		return c;
 	return x->ci < y->ci ? -1 : x->ci > y->ci;
@@ -298,8 +310,11 @@ static pair *group(const reportdata *d, size_t lo, size_t hi, size_t *np)
 	pair *p = xmalloc((n ? n : 1) * sizeof *p);
 	n = 0;
 	for (size_t i = lo; i < hi; i++)
-		for (size_t k = 0; k < d->c[i].nkeys; k++)
-			p[n++] = (pair){d->c[i].keys[k], i};
+		for (size_t k = 0; k < d->c[i].nkeys; k++, n++) {
+			p[n].key = d->c[i].keys[k];
+			p[n].plen = key_split(p[n].key, &p[n].num);
+			p[n].ci = i;
+		}
 	qsort(p, n, sizeof *p, pair_cmp);
 	*np = n;
 	return p;
@@ -315,14 +330,18 @@ static size_t distinct_keys(const pair *p, size_t n)
 	return k;
 }
 
-static json_t *commit_json(const rcommit *c)
+/* A new reference to the commit's object (built on first use). */
+static json_t *commit_json(rcommit *c)
 {
 	char time_s[8], date_s[16];
+	if (c->json)
+		return json_incref(c->json);
 	snprintf(time_s, sizeof time_s, "%02d:%02d", c->local.hour % 100, c->local.min % 100);
 	snprintf(date_s, sizeof date_s, "%04d-%02d-%02d", c->local.year % 10000,
 		 c->local.month % 100, c->local.day % 100);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "SHA", c->sha, "Message", c->message,
-			 "Branch", c->branch, "Repo", c->repo, "Time", time_s, "Date", date_s);
+	c->json = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "SHA", c->sha, "Message", c->message,
+			    "Branch", c->branch, "Repo", c->repo, "Time", time_s, "Date", date_s);
+	return json_incref(c->json);
 }
 
 static json_t *card_head(const reportdata *d, const char *key)
@@ -355,7 +374,7 @@ static json_t *repos_json(const reportdata *d, size_t lo, size_t hi)
 }
 
 /* The daily object of commits [lo, hi). */
-static json_t *day_json(const reportdata *d, size_t lo, size_t hi, int y, int m, int day)
+static json_t *day_json(reportdata *d, size_t lo, size_t hi, int y, int m, int day)
 {
 	size_t np = 0;
 	pair *p = group(d, lo, hi, &np);
@@ -508,7 +527,7 @@ static json_t *weekly(const reportdata *d, int y, int m)
 	return arr;
 }
 
-static json_t *daily_reports(const reportdata *d, int y, int m)
+static json_t *daily_reports(reportdata *d, int y, int m)
 {
 	json_t *arr = json_array();
 	for (size_t lo = 0, hi; lo < d->n; lo = hi) {

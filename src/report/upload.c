@@ -42,8 +42,7 @@ static void endpoint(const config *cfg, buf *out)
 		buf_appendf(out, "https://%s.r2.cloudflarestorage.com", cfg->r2_account_id);
 }
 
-/* S3's error code from an XML error body ("<Code>X</Code>"), if any. */
-static void s3_code(const char *body, char *out, size_t outlen)
+void upload_error_code(const char *body, char *out, size_t outlen)
 {
 	const char *a = strstr(body, "<Code>"), *e = a ? strstr(a, "</Code>") : NULL;
 	out[0] = '\0';
@@ -130,7 +129,7 @@ pdt_err upload_put(const config *cfg, const char *key, const char *body, size_t 
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
-		s3_code(buf_str(&reply), code, sizeof code);
+		upload_error_code(buf_str(&reply), code, sizeof code);
 		snprintf(why, whylen, "storage answered %ld%s%s", status, code[0] ? " " : "", code);
 		goto cleanup;
 	}

@@ -35,4 +35,9 @@ char *upload_key(long long user_id, const char *report_type, const char *period)
 pdt_err upload_put(const config *cfg, const char *key, const char *body, size_t len, char **url,
 		   char *why, size_t whylen);
 
+/* The storage's error code from its XML error body ("<Code>X</Code>"):
+ * letters and digits only, at most 64, into out (outlen >= 1); "" when none.
+ * The body is untrusted (tests/fuzz/fuzz_reportdata.c). */
+void upload_error_code(const char *body, char *out, size_t outlen);
+
 #endif

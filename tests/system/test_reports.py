@@ -238,6 +238,26 @@ class ReportsTest(PdtTestCase):
         self.assertError(self.req("GET", "/api/reports/abc"), 404, "report not found")
         self.assertError(self.srv.request("GET", "/api/reports"), 401)
 
+    def test_bad_bodies_and_run_time_template_errors(self):
+        for path in ("/api/reports/generate", "/api/reports/generate/monthly",
+                     "/api/reports/templates", "/api/reports/templates/preview"):
+            for raw in ("[1,2]", "{", "\"text\"", "{\"date\": 5, \"month\": \"x\", "
+                        "\"name\": 1, \"content\": []}"):
+                r = self.srv.request("POST", path, raw_body=raw, token=self.token)
+                self.assertError(r, 400, msg="%s %s" % (path, raw))
+        # Parses, then fails when run: 400 with the position, nothing stored.
+        tid = self.req("POST", "/api/reports/templates",
+                       {"name": "t", "content": "ok\n{{index .Cards 7}}"}).body["id"]
+        r = self.req("POST", "/api/reports/generate", {"date": "2026-03-02", "template_id": tid})
+        self.assertError(r, 400)
+        self.assertRegex(r.body["error"], r"^template error: 2:\d+: ")
+        self.assertEqual(self.req("GET", "/api/reports").body, [])
+        r = self.req("POST", "/api/reports/templates/preview",
+                     {"content": "{{range .Cards}}{{range .Commits}}{{printf \"%0999999d\" 1}}"
+                                 "{{end}}{{end}}", "date": "2026-03-02"})
+        self.assertError(r, 400)
+        self.assertTrue(r.body["error"].startswith("template error: "), r.body)
+
     def test_isolation(self):
         r = self.req("POST", "/api/reports/generate", {"date": "2026-03-02"})
         rid = r.body["id"]

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "report/template.h"
 #include "report/template_int.h"
 #include "core/banned.h"
@@ -321,9 +322,9 @@ static void fmt_float(fout *o, const spec *sp, double v, char verb)
 /* ---- strings ---- */
 
 /* Go's strconv.Quote, keeping valid printable UTF-8 as it is. */
-static void quote(buf *w, const char *s, size_t n)
+static pdt_err quote(buf *w, const char *s, size_t n)
 {
-	buf_appendc(w, '"');
+	pdt_err rc = buf_appendc(w, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
@@ -339,26 +340,25 @@ static void quote(buf *w, const char *s, size_t n)
 		case '"': esc = "\\\""; break;
 		default: break;
 		}
+		if (rc)
+			break;
 		if (esc)
-			buf_appends(w, esc);
+			rc = buf_appends(w, esc);
 		else if (c < 0x20 || c == 0x7f)
-			buf_appendf(w, "\\x%02x", c);
+			rc = buf_appendf(w, "\\x%02x", c);
 		else if (c < 0x80)
-			buf_appendc(w, (char)c);
+			rc = buf_appendc(w, (char)c);
 		else {
-			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-			int ok = len && i + len <= n;
-			for (size_t k = 1; ok && k < len; k++)
-				ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-			if (!ok) {
-				buf_appendf(w, "\\x%02x", c);
+			size_t len = c >= 0xF8 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+			if (!len || i + len > n || utf8_valid_prefix(s + i, len) != len) {
+				rc = buf_appendf(w, "\\x%02x", c);
 				continue;
 			}
-			buf_append(w, s + i, len);
+			rc = buf_append(w, s + i, len);
 			i += len - 1;
 		}
 	}
-	buf_appendc(w, '"');
+	return rc ? rc : buf_appendc(w, '"');
 }
 
 static void fmt_string(fout *o, const spec *sp, const char *s, size_t n, char verb)
@@ -377,15 +377,20 @@ static void fmt_string(fout *o, const spec *sp, const char *s, size_t n, char ve
 	}
 	buf w = BUF_INIT(TMPL_MAX_OUTPUT);
 	if (verb == 'q') {
-		quote(&w, s, n);
+		if (quote(&w, s, n))
+			o->rc = PDT_ETOOBIG;
 	} else { /* x, X */
 		if (sp->sharp && n)
 			buf_appends(&w, verb == 'X' ? "0X" : "0x");
-		for (size_t i = 0; i < n && w.len < TMPL_MAX_OUTPUT - 4; i++) {
+		pdt_err rc = PDT_OK;
+		for (size_t i = 0; i < n && !rc; i++) {
 			if (sp->space && i)
-				buf_appends(&w, sp->sharp ? (verb == 'X' ? " 0X" : " 0x") : " ");
-			buf_appendf(&w, verb == 'X' ? "%02X" : "%02x", (unsigned char)s[i]);
+				rc = buf_appends(&w, sp->sharp ? (verb == 'X' ? " 0X" : " 0x") : " ");
+			if (!rc)
+				rc = buf_appendf(&w, verb == 'X' ? "%02X" : "%02x", (unsigned char)s[i]);
 		}
+		if (rc)
+			o->rc = rc; /* never a silently shortened result */
 	}
 	pad(o, sp, buf_str(&w), w.len);
 	buf_release(&w);

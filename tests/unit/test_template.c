@@ -178,6 +178,9 @@ static const row rows[] = {
 	 " true|false |%!d(float64=1.5)|[a b]|[1 %!d(string=a)]", NULL},
 	{"{{printf \"%\"}}|{{printf \"%z\" 1}}|{{printf \"%!\"}}|{{printf \"%*d\" 4 7}}", "{}",
 	 "%!(NOVERB)|%!z(int=1)|%!!(MISSING)|   7", NULL},
+	{"{{printf \"%o|%#o|%O|%b|%#x|%x|%U|%q|% d|%+.2e\" 8 8 8 5 255 -255 128512 65 5 0.000123}}", "{}",
+	 "10|010|0o10|101|0xff|-ff|U+1F600|'A'| 5|+1.23e-04", NULL},
+	{"{{printf \"[%6.3d][%-05d][%c][%3c]\" 5 5 128512 65}}", "{}", "[   005][5    ][\xf0\x9f\x98\x80][  A]", NULL},
 	{"{{printf 1}}", "{}", NULL, "wrong type for value; expected string; got int"},
 
 	/* comments and trim markers */

@@ -5,6 +5,7 @@
  * into map[string]interface{} (with JSON integers as Go ints), worked out
  * from Go's text/template and fmt sources.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -344,6 +345,51 @@ static void test_reuse_and_append(void **state)
 	tmpl_free(t);
 }
 
+/* One parsed template executed by several threads at once over shared data
+ * (its constants and the data are shared; their reference counts move):
+ * every thread gets the full output. Run under TSan too. */
+typedef struct shared {
+	const tmpl *t;
+	json_t *data;
+	int ok;
+} shared;
+
+static void *exec_many(void *arg)
+{
+	shared *sh = arg;
+	char err[256];
+	sh->ok = 1;
+	for (int i = 0; i < 200 && sh->ok; i++) {
+		buf out = BUF_INIT(1 << 16);
+		sh->ok = tmpl_exec(sh->t, sh->data, &out, err, sizeof err) == PDT_OK &&
+			 strcmp(buf_str(&out), DAILY_WANT) == 0;
+		buf_release(&out);
+	}
+	return NULL;
+}
+
+static void test_concurrent_exec(void **state)
+{
+	(void)state;
+	tmpl *t = NULL;
+	char err[256];
+	json_t *data = json_loads(DAILY_DATA, 0, NULL);
+	assert_non_null(data);
+	assert_int_equal(tmpl_parse(DAILY_TMPL, strlen(DAILY_TMPL), &t, err, sizeof err), PDT_OK);
+	pthread_t th[4];
+	shared sh[4];
+	for (int i = 0; i < 4; i++) {
+		sh[i] = (shared){t, data, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, exec_many, &sh[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_true(sh[i].ok);
+	}
+	tmpl_free(t);
+	json_decref(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_nesting_bound),
 		cmocka_unit_test(test_source_bound),
 		cmocka_unit_test(test_reuse_and_append),
+		cmocka_unit_test(test_concurrent_exec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

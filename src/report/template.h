@@ -58,10 +58,11 @@
  *
  * Ownership: tmpl_parse allocates *out (NULL on failure); free it with
  * tmpl_free (NULL is fine). The source is copied and may be freed after
- * tmpl_parse. tmpl_exec borrows t and data (data may be NULL; t may be
- * shared by threads: exec does not change it) and appends to out, which
- * the caller owns; on failure out is left as it was before the call (no
- * partial output).
+ * tmpl_parse. tmpl_exec borrows t and data and appends to out, which the
+ * caller owns; on failure out is left as it was before the call (no partial
+ * output). t may be executed by several threads at once (exec does not
+ * change it); data may be NULL, and it must not be in use by another thread
+ * during the call, because exec takes and drops references to its values.
  */
 #include <jansson.h>
 #include <stddef.h>

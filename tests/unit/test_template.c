@@ -345,9 +345,9 @@ static void test_reuse_and_append(void **state)
 	tmpl_free(t);
 }
 
-/* One parsed template executed by several threads at once over shared data
- * (its constants and the data are shared; their reference counts move):
- * every thread gets the full output. Run under TSan too. */
+/* One parsed template executed by several threads at once, each over its
+ * own data (reference counts of data change during an execution): every
+ * thread gets the full output. Run under TSan too. */
 typedef struct shared {
 	const tmpl *t;
 	json_t *data;
@@ -379,12 +379,13 @@ static void test_concurrent_exec(void **state)
 	pthread_t th[4];
 	shared sh[4];
 	for (int i = 0; i < 4; i++) {
-		sh[i] = (shared){t, data, 0};
+		sh[i] = (shared){t, json_deep_copy(data), 0};
 		assert_int_equal(pthread_create(&th[i], NULL, exec_many, &sh[i]), 0);
 	}
 	for (int i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		assert_true(sh[i].ok);
+		json_decref(sh[i].data);
 	}
 	tmpl_free(t);
 	json_decref(data);

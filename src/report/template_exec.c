@@ -30,6 +30,7 @@ typedef struct state {
 	uint64_t steps;
 	evar *vars;
 	size_t nvars, capvars;
+	json_t **consts; /* this execution's copies of the template's constants */
 	buf scratch;
 	char *err;
 	size_t errlen;
@@ -205,7 +206,11 @@ static int eval_operand(state *s, json_t *dot, const tmpl_node *n, json_t **out)
 	switch (n->type) {
 	case N_DOT: *out = json_incref(dot); return R_OK;
 	case N_NIL: return R_OK;
-	case N_CONST: *out = json_incref(n->value); return R_OK;
+	case N_CONST:
+		if (!s->consts[n->cidx])
+			s->consts[n->cidx] = json_copy(s->t->consts[n->cidx]);
+		*out = json_incref(s->consts[n->cidx]);
+		return R_OK;
 	case N_FIELD: return eval_fields(s, dot, n, n->names, out);
 	case N_VAR: return eval_var(s, n, out);
 	case N_PIPE: return eval_pipeline(s, dot, n->pipe, out);
@@ -456,9 +461,13 @@ pdt_err tmpl_exec(const tmpl *t, const json_t *data, buf *out, char *err, size_t
 	s.err = err;
 	s.errlen = errlen;
 	buf_init(&s.scratch, TMPL_MAX_OUTPUT);
+	s.consts = xcalloc(t->nconsts ? t->nconsts : 1, sizeof *s.consts);
 	push_var(&s, "$", 1, json_incref(root));
 	int rc = walk(&s, root, t->root);
 	pop_vars(&s, 0);
+	for (size_t i = 0; i < t->nconsts; i++)
+		json_decref(s.consts[i]);
+	free(s.consts);
 	free(s.vars);
 	buf_release(&s.scratch);
 	if (rc == R_ERR) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "report/template.h"
 #include "report/template_int.h"
 #include "core/banned.h"
@@ -98,10 +99,10 @@ const char *tmpl_type_name(const json_t *v)
 static void fmt_arg(fout *o, const spec *sp, const json_t *v, char verb, int depth);
 
 /* %!d(string=x): Go's badVerb, the value printed with %v and our flags. */
-static void bad_verb(fout *o, const spec *sp, const json_t *v, char verb)
+static void bad_verbn(fout *o, const spec *sp, const json_t *v, const char *verb, size_t vn)
 {
 	puts_(o, "%!");
-	putc_(o, verb);
+	put(o, verb, vn);
 	putc_(o, '(');
 	if (v && !json_is_null(v)) {
 		puts_(o, tmpl_type_name(v));
@@ -111,6 +112,11 @@ static void bad_verb(fout *o, const spec *sp, const json_t *v, char verb)
 		puts_(o, "<nil>");
 	}
 	putc_(o, ')');
+}
+
+static void bad_verb(fout *o, const spec *sp, const json_t *v, char verb)
+{
+	bad_verbn(o, sp, v, &verb, 1);
 }
 
 /* ---- integers (Go's fmtInteger) ---- */
@@ -158,55 +164,54 @@ static void fmt_char(fout *o, const spec *sp, json_int_t i, char verb)
 	pad(o, sp, u, n);
 }
 
+/* Sign, base prefix and at least prec digits of i (Go's fmtInteger). */
+static void integer_text(fout *w, const spec *s, json_int_t i, char verb, int prec)
+{
+	int base = verb == 'b' ? 2 : (verb == 'o' || verb == 'O') ? 8 : (verb == 'x' || verb == 'X') ? 16 : 10;
+	const char *dig = verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+	unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+	char digits[70], head[4];
+	size_t nd = 0, n = 0;
+	do {
+		digits[nd++] = dig[u % (unsigned)base];
+		u /= (unsigned)base;
+	} while (u);
+	if (i < 0 || s->plus || s->space)
+		head[n++] = i < 0 ? '-' : s->plus ? '+' : ' ';
+	if (verb == 'O' || (s->sharp && base != 10 && (base != 8 || i != 0)))
+		head[n++] = '0';
+	if (verb == 'O')
+		head[n++] = 'o';
+	else if (s->sharp && (base == 2 || base == 16))
+		head[n++] = base == 2 ? 'b' : verb;
+	put(w, head, n);
+	if (prec > 0 && (size_t)prec > nd)
+		put_pad(w, (size_t)prec - nd, '0');
+	while (nd)
+		putc_(w, digits[--nd]);
+}
+
 static void fmt_integer(fout *o, const spec *sp, json_int_t i, char verb)
 {
 	if (verb == 'c' || verb == 'q' || verb == 'U') {
 		fmt_char(o, sp, i, verb);
 		return;
 	}
-	int base = verb == 'b' ? 2 : (verb == 'o' || verb == 'O') ? 8 : (verb == 'x' || verb == 'X') ? 16 : 10;
-	const char *dig = verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-	int neg = i < 0;
-	unsigned long long u = neg ? 0ull - (unsigned long long)i : (unsigned long long)i;
 	spec s = *sp;
 	int prec = 0;
 	if (s.prec >= 0) {
-		if (s.prec == 0 && u == 0) {
+		if (s.prec == 0 && i == 0) { /* Go prints nothing but the padding */
 			s.zero = 0;
 			pad(o, &s, "", 0);
 			return;
 		}
 		prec = s.prec;
-	} else if (s.zero && !s.minus && s.wid > 0) {
-		prec = s.wid - (neg || s.plus || s.space);
+	} else if (s.zero && !s.minus && s.wid > 0) { /* %05d: zeros after the sign */
+		prec = s.wid - (i < 0 || s.plus || s.space);
 	}
-	char tmp[80];
-	size_t n = 0;
-	char digits[70];
-	size_t nd = 0;
-	do {
-		digits[nd++] = dig[u % (unsigned)base];
-		u /= (unsigned)base;
-	} while (u);
 	buf work = BUF_INIT(TMPL_MAX_OUTPUT);
 	fout w = {&work, PDT_OK};
-	if (neg)
-		tmp[n++] = '-';
-	else if (s.plus)
-		tmp[n++] = '+';
-	else if (s.space)
-		tmp[n++] = ' ';
-	if (verb == 'O' || (s.sharp && base != 10 && (base != 8 || i != 0)))
-		tmp[n++] = '0';
-	if (verb == 'O')
-		tmp[n++] = 'o';
-	else if (s.sharp && (base == 2 || base == 16))
-		tmp[n++] = base == 2 ? 'b' : verb;
-	put(&w, tmp, n);
-	if (prec > 0 && (size_t)prec > nd)
-		put_pad(&w, (size_t)prec - nd, '0');
-	while (nd)
-		putc_(&w, digits[--nd]);
+	integer_text(&w, &s, i, verb, prec);
 	s.zero = 0;
 	if (w.rc)
 		o->rc = w.rc;
@@ -321,9 +326,9 @@ static void fmt_float(fout *o, const spec *sp, double v, char verb)
 /* ---- strings ---- */
 
 /* Go's strconv.Quote, keeping valid printable UTF-8 as it is. */
-static void quote(buf *w, const char *s, size_t n)
+static pdt_err quote(buf *w, const char *s, size_t n)
 {
-	buf_appendc(w, '"');
+	pdt_err rc = buf_appendc(w, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
@@ -339,26 +344,25 @@ static void quote(buf *w, const char *s, size_t n)
 		case '"': esc = "\\\""; break;
 		default: break;
 		}
+		if (rc)
+			break;
 		if (esc)
-			buf_appends(w, esc);
+			rc = buf_appends(w, esc);
 		else if (c < 0x20 || c == 0x7f)
-			buf_appendf(w, "\\x%02x", c);
+			rc = buf_appendf(w, "\\x%02x", c);
 		else if (c < 0x80)
-			buf_appendc(w, (char)c);
+			rc = buf_appendc(w, (char)c);
 		else {
-			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-			int ok = len && i + len <= n;
-			for (size_t k = 1; ok && k < len; k++)
-				ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-			if (!ok) {
-				buf_appendf(w, "\\x%02x", c);
+			size_t len = c >= 0xF8 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+			if (!len || i + len > n || utf8_valid_prefix(s + i, len) != len) {
+				rc = buf_appendf(w, "\\x%02x", c);
 				continue;
 			}
-			buf_append(w, s + i, len);
+			rc = buf_append(w, s + i, len);
 			i += len - 1;
 		}
 	}
-	buf_appendc(w, '"');
+	return rc ? rc : buf_appendc(w, '"');
 }
 
 static void fmt_string(fout *o, const spec *sp, const char *s, size_t n, char verb)
@@ -377,15 +381,20 @@ static void fmt_string(fout *o, const spec *sp, const char *s, size_t n, char ve
 	}
 	buf w = BUF_INIT(TMPL_MAX_OUTPUT);
 	if (verb == 'q') {
-		quote(&w, s, n);
+		if (quote(&w, s, n))
+			o->rc = PDT_ETOOBIG;
 	} else { /* x, X */
 		if (sp->sharp && n)
 			buf_appends(&w, verb == 'X' ? "0X" : "0x");
-		for (size_t i = 0; i < n && w.len < TMPL_MAX_OUTPUT - 4; i++) {
+		pdt_err rc = PDT_OK;
+		for (size_t i = 0; i < n && !rc; i++) {
 			if (sp->space && i)
-				buf_appends(&w, sp->sharp ? (verb == 'X' ? " 0X" : " 0x") : " ");
-			buf_appendf(&w, verb == 'X' ? "%02X" : "%02x", (unsigned char)s[i]);
+				rc = buf_appends(&w, sp->sharp ? (verb == 'X' ? " 0X" : " 0x") : " ");
+			if (!rc)
+				rc = buf_appendf(&w, verb == 'X' ? "%02X" : "%02x", (unsigned char)s[i]);
 		}
+		if (rc)
+			o->rc = rc; /* never a silently shortened result */
 	}
 	pad(o, sp, buf_str(&w), w.len);
 	buf_release(&w);
@@ -421,25 +430,9 @@ static void fmt_object(fout *o, const spec *sp, const json_t *v, char verb, int 
 	free(keys);
 }
 
-static void fmt_arg(fout *o, const spec *sp, const json_t *v, char verb, int depth)
+/* bool, int, float64 or string with a verb their Go type accepts. */
+static void fmt_scalar(fout *o, const spec *sp, const json_t *v, char verb)
 {
-	if (depth > FMT_MAX_DEPTH) {
-		puts_(o, "...");
-		return;
-	}
-	if (!v || json_is_null(v)) {
-		if (depth > 0)
-			puts_(o, "<nil>");
-		else if (verb == 'v' || verb == 'T')
-			pads(o, sp, "<nil>");
-		else
-			bad_verb(o, sp, v, verb);
-		return;
-	}
-	if (verb == 'T') {
-		pads(o, sp, tmpl_type_name(v));
-		return;
-	}
 	switch (json_typeof(v)) {
 	case JSON_TRUE:
 	case JSON_FALSE:
@@ -460,24 +453,49 @@ static void fmt_arg(fout *o, const spec *sp, const json_t *v, char verb, int dep
 		else
 			bad_verb(o, sp, v, verb);
 		return;
-	case JSON_STRING:
+	default:
 		if (strchr("vsqxX", verb))
 			fmt_string(o, sp, json_string_value(v), json_string_length(v), verb);
 		else
 			bad_verb(o, sp, v, verb);
-		return;
-	case JSON_ARRAY:
-		putc_(o, '[');
-		for (size_t i = 0; i < json_array_size(v) && !o->rc; i++) {
-			if (i)
-				putc_(o, ' ');
-			fmt_arg(o, sp, json_array_get(v, i), verb, depth + 1);
-		}
-		putc_(o, ']');
-		return;
-	default:
-		fmt_object(o, sp, v, verb, depth);
 	}
+}
+
+/* Go's printArg/printValue: containers apply the verb to each element. */
+static void fmt_arg(fout *o, const spec *sp, const json_t *v, char verb, int depth)
+{
+	if (depth > FMT_MAX_DEPTH) {
+		puts_(o, "...");
+		return;
+	}
+	if (!v || json_is_null(v)) {
+		if (depth > 0)
+			puts_(o, "<nil>");
+		else if (verb == 'v' || verb == 'T')
+			pads(o, sp, "<nil>");
+		else
+			bad_verb(o, sp, v, verb);
+		return;
+	}
+	if (verb == 'T') {
+		pads(o, sp, tmpl_type_name(v));
+		return;
+	}
+	if (json_is_object(v)) {
+		fmt_object(o, sp, v, verb, depth);
+		return;
+	}
+	if (!json_is_array(v)) {
+		fmt_scalar(o, sp, v, verb);
+		return;
+	}
+	putc_(o, '[');
+	for (size_t i = 0; i < json_array_size(v) && !o->rc; i++) {
+		if (i)
+			putc_(o, ' ');
+		fmt_arg(o, sp, json_array_get(v, i), verb, depth + 1);
+	}
+	putc_(o, ']');
 }
 
 static const spec no_flags = {0, 0, 0, 0, 0, -1, -1};
@@ -565,42 +583,45 @@ static void extra_args(fout *o, json_t **argv, int argc, int argi)
 	putc_(o, ')');
 }
 
+/* Width and precision into sp; -1 when a number is too long (Go then
+ * gives up on the rest of the format). */
+static int width_prec(fout *o, const char *f, size_t n, size_t *i, json_t **argv, int argc, int *argi,
+		      spec *sp)
+{
+	int bad = 0, r = parse_num(f, n, i, argv, argc, argi, &sp->wid, &bad);
+	if (r < 0)
+		return -1;
+	if (r > 0 && sp->wid < 0) { /* from '*': negative means left-justify */
+		sp->minus = 1;
+		sp->zero = 0;
+		sp->wid = -sp->wid;
+	}
+	if (!r)
+		sp->wid = -1;
+	if (bad)
+		puts_(o, "%!(BADWIDTH)");
+	if (*i >= n || f[*i] != '.')
+		return 0;
+	(*i)++;
+	bad = 0;
+	r = parse_num(f, n, i, argv, argc, argi, &sp->prec, &bad);
+	if (r < 0)
+		return -1;
+	if (bad || sp->prec < 0) {
+		puts_(o, "%!(BADPREC)");
+		sp->prec = -1;
+	} else if (!r) {
+		sp->prec = 0; /* "%.f": precision 0 */
+	}
+	return 0;
+}
+
 /* One directive after '%'; returns 0 to go on, 1 when the format is used up. */
 static int directive(fout *o, const char *f, size_t n, size_t *i, json_t **argv, int argc, int *argi)
 {
 	spec sp = no_flags;
-	int bad = 0;
 	flags(f, n, i, &sp);
-	int r = parse_num(f, n, i, argv, argc, argi, &sp.wid, &bad);
-	if (r < 0) {
-		puts_(o, "%!(NOVERB)");
-		return 1;
-	}
-	if (r > 0 && sp.wid < 0) { /* from '*': negative means left-justify */
-		sp.minus = 1;
-		sp.zero = 0;
-		sp.wid = -sp.wid;
-	}
-	if (!r)
-		sp.wid = -1;
-	if (bad)
-		puts_(o, "%!(BADWIDTH)");
-	if (*i < n && f[*i] == '.') {
-		(*i)++;
-		bad = 0;
-		r = parse_num(f, n, i, argv, argc, argi, &sp.prec, &bad);
-		if (r < 0) {
-			puts_(o, "%!(NOVERB)");
-			return 1;
-		}
-		if (bad || sp.prec < 0) {
-			puts_(o, "%!(BADPREC)");
-			sp.prec = -1;
-		} else if (!r) {
-			sp.prec = 0;
-		}
-	}
-	if (*i >= n) {
+	if (width_prec(o, f, n, i, argv, argc, argi, &sp) || *i >= n) {
 		puts_(o, "%!(NOVERB)");
 		return 1;
 	}
@@ -609,23 +630,20 @@ static int directive(fout *o, const char *f, size_t n, size_t *i, json_t **argv,
 		putc_(o, '%');
 		return 0;
 	}
-	if ((unsigned char)verb >= 0x80 || verb == '\0') {
-		/* not a verb Go knows; keep the whole UTF-8 sequence */
-		puts_(o, "%!");
-		put(o, &verb, 1);
+	size_t vstart = *i - 1;
+	if ((unsigned char)verb >= 0x80 || verb == '\0') /* no verb of Go's: keep the whole rune */
 		while (*i < n && ((unsigned char)f[*i] & 0xC0) == 0x80)
-			put(o, f + (*i)++, 1);
-		puts_(o, *argi < argc ? "(BADVERB)" : "(MISSING)");
-		*argi += *argi < argc;
-		return 0;
-	}
+			(*i)++;
 	if (*argi >= argc) {
 		puts_(o, "%!");
-		putc_(o, verb);
+		put(o, f + vstart, *i - vstart);
 		puts_(o, "(MISSING)");
 		return 0;
 	}
-	fmt_arg(o, &sp, argv[(*argi)++], verb, 0);
+	if (*i - vstart > 1 || verb == '\0')
+		bad_verbn(o, &sp, argv[(*argi)++], f + vstart, *i - vstart);
+	else
+		fmt_arg(o, &sp, argv[(*argi)++], verb, 0);
 	return 0;
 }
 

@@ -11,8 +11,10 @@
  *
  * Runtime values are json_t pointers holding one reference each; NULL is
  * Go's "no value" (a missing key, a nil). Numbers and strings written in the
- * template are built once at parse time and shared (jansson's reference
- * counts are atomic, so concurrent tmpl_exec calls on one tmpl are safe).
+ * template are built once at parse time, but an execution uses its own
+ * copies (made when first used): reference counting touches the value, and
+ * jansson's json_incref reads the count without an atomic load, so values
+ * shared by concurrent executions would race.
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -125,7 +127,7 @@ struct tmpl_node {
 	tmpl_pipe *pipe;   /* N_ACTION, controls, N_PIPE */
 	tmpl_node *sub;    /* N_CHAIN: what the fields are taken from */
 	tmpl_name *names;  /* N_FIELD, N_VAR (first is the variable), N_CHAIN */
-	json_t *value;     /* N_CONST: owned by the template */
+	size_t cidx;       /* N_CONST: its value is consts[cidx] of the template */
 	const char *text;  /* N_TEXT, N_IDENT */
 	size_t textlen;
 	int func;          /* N_IDENT: index into tmpl_funcs */

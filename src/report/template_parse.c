@@ -175,15 +175,16 @@ static tmpl_name *new_name(parser *p, const char *s, size_t n)
 	return nm;
 }
 
-static json_t *keep_const(parser *p, json_t *v)
+/* Keeps v (a new reference) with the template; returns its index. */
+static size_t keep_const(parser *p, json_t *v)
 {
 	struct tmpl *t = p->t;
 	if (t->nconsts == t->capconsts) {
 		t->capconsts = t->capconsts ? t->capconsts * 2 : 16;
 		t->consts = xrealloc(t->consts, t->capconsts * sizeof *t->consts);
 	}
-	t->consts[t->nconsts++] = v;
-	return v;
+	t->consts[t->nconsts] = v;
+	return t->nconsts++;
 }
 
 /* ---- constants ---- */
@@ -362,7 +363,7 @@ static tmpl_pipe *pipeline(parser *p, const char *ctx, enum tok_type end);
 static tmpl_node *const_node(parser *p, const tmpl_tok *t, json_t *v)
 {
 	tmpl_node *n = new_node(p, N_CONST, t->pos);
-	n->value = keep_const(p, v);
+	n->cidx = keep_const(p, v);
 	n->end = t->pos + t->len;
 	return n;
 }

@@ -130,11 +130,13 @@ static const char sql_rep_upsert[] =
 	"updated_at = excluded.updated_at RETURNING " REPORT_COLS;
 static const char sql_rep_get[] =
 	"SELECT " REPORT_COLS " FROM reports WHERE user_id = ?1 AND id = ?2";
-/* A monthly period "YYYY-MM" is compared as the 1st of its month. */
+/* A monthly period "YYYY-MM" is compared as the 1st of its month. The CASTs
+ * give PostgreSQL the parameters' type where IS NULL alone would not. */
 #define PERIOD_DAY "(CASE WHEN report_type = 'monthly' THEN period || '-01' ELSE period END)"
 static const char sql_rep_list[] =
 	"SELECT " REPORT_COLS " FROM reports WHERE user_id = ?1 "
-	"AND (?2 IS NULL OR " PERIOD_DAY " >= ?2) AND (?3 IS NULL OR " PERIOD_DAY " <= ?3) "
+	"AND (CAST(?2 AS TEXT) IS NULL OR " PERIOD_DAY " >= ?2) "
+	"AND (CAST(?3 AS TEXT) IS NULL OR " PERIOD_DAY " <= ?3) "
 	"ORDER BY " PERIOD_DAY " DESC, id DESC";
 static const char sql_rep_delete[] = "DELETE FROM reports WHERE user_id = ?1 AND id = ?2";
 static const char sql_rep_set_url[] =

@@ -1,7 +1,7 @@
 -- pdt schema, version 6 (PostgreSQL): daily and monthly reports (issue 12); the
 -- same tables as migrations/sqlite/006_reports.sql (checked on PostgreSQL 15: every
 -- statement of the reports store prepares against it). Ids are BIGSERIAL, instants
--- BIGINT Unix seconds, flags INTEGER 0/1 as in the other PostgreSQL migrations.
+-- BIGINT Unix seconds, flags INTEGER 0/1, as the SQLite tables keep them.
 CREATE TABLE report_templates (
     id         BIGSERIAL PRIMARY KEY,
     user_id    BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -17,8 +17,9 @@
  * $x = ..., $ for the root, scoped to the enclosing control); pipelines
  * (a | f b); parenthesised sub-expressions with field chains ((f x).A);
  * len, index (arrays, objects, strings, several indexes), slice (arrays,
- * strings), printf, print, println, eq (any of several), ne lt le gt ge,
- * and, or (Go's short-circuit: the first falsy/truthy operand), not;
+ * strings), printf, print, println, html, urlquery, eq (any of several),
+ * ne lt le gt ge, and, or (Go's short-circuit: the first falsy/truthy
+ * operand), not;
  * comments (Go's slash-star form right inside the delimiters) and trim
  * markers "{{- " and " -}}" (the space is required: {{-3}} is -3); string
  * literals "..." with Go's escapes and `raw`, 'c' characters, numbers (ints
@@ -31,8 +32,8 @@
  * printf and containers.
  *
  * Deviations from Go: {{define}}, {{template}} and {{block}} are parse
- * errors ("not supported"), and so are the functions html, js, urlquery
- * and call ("function not defined"). Comparing an int with a float64
+ * errors ("not supported"), and so are the functions js and call
+ * ("function not defined"); complex numbers (1i) are not supported. Comparing an int with a float64
  * compares the numbers (Go: "incompatible types for comparison"; other
  * mismatches, such as int with string, are errors here too). Assigning
  * ($x = ...) an undeclared variable is a parse error (Go: an execution

@@ -13,37 +13,38 @@
  * null; a field of a null is an error), {{range}} over arrays, objects (in
  * sorted key order) and ints (Go 1.22), with `$x :=`, `$i, $x :=` and
  * {{else}}, {{break}} and {{continue}}; {{if}} / {{else if}} / {{else}} /
- * {{end}}; {{with}} / {{else with}} / {{else}}; variables ($x := ...,
- * $x = ..., $ for the root, scoped to the enclosing control); pipelines
- * (a | f b); parenthesised sub-expressions with field chains ((f x).A);
- * len, index (arrays, objects, strings, several indexes), slice (arrays,
- * strings), printf, print, println, eq (any of several), ne lt le gt ge,
- * and, or (Go's short-circuit: the first falsy/truthy operand), not;
+ * {{end}}; {{with}} / {{else with}} / {{else}}; variables ($x := ..., $x =
+ * ..., $ for the root, scoped to the enclosing control); pipelines (a | f
+ * b); parenthesised sub-expressions with field chains ((f x).A); len, index
+ * (arrays, objects, strings, several indexes), slice (arrays, strings),
+ * printf, print, println, html, urlquery, eq (any of several), ne lt le gt
+ * ge, and, or (Go's short-circuit: the first falsy/truthy operand), not;
  * comments (Go's slash-star form right inside the delimiters) and trim
  * markers "{{- " and " -}}" (the space is required: {{-3}} is -3); string
  * literals "..." with Go's escapes and `raw`, 'c' characters, numbers (ints
- * with 0x, 0o, 0b, leading-0 octal and _; floats), true, false, nil.
- * printf knows Go's verbs v s d q x X o O b c U e E f F g G t T %, flags
- * + - # space 0, width and precision (also *), %!d(string=x) for a
- * mismatch, %!d(MISSING), %!(EXTRA ...), %!(NOVERB). Values print as Go's
- * fmt prints them: ints plainly, floats with the shortest repr (1.5,
- * 1e+06, 1e-05), [a b c], map[k:v ...] in key order, <nil> inside print,
- * printf and containers.
+ * with 0x, 0o, 0b, leading-0 octal and _; floats), true, false, nil. printf
+ * knows Go's verbs v s d q x X o O b c U e E f F g G t T %, flags + - #
+ * space 0, width and precision (also *), %!d(string=x) for a mismatch,
+ * %!d(MISSING), %!(EXTRA ...), %!(NOVERB). Values print as Go's fmt prints
+ * them: ints plainly, floats with the shortest repr (1.5, 1e+06, 1e-05), [a
+ * b c], map[k:v ...] in key order, <nil> inside print, printf and
+ * containers.
  *
  * Deviations from Go: {{define}}, {{template}} and {{block}} are parse
- * errors ("not supported"), and so are the functions html, js, urlquery
- * and call ("function not defined"). Comparing an int with a float64
- * compares the numbers (Go: "incompatible types for comparison"; other
- * mismatches, such as int with string, are errors here too). Assigning
- * ($x = ...) an undeclared variable is a parse error (Go: an execution
- * error). An integer literal above int64 is
- * "integer overflow" (Go makes it a uint64). A string's element (index "ab"
- * 0) is an int, not a uint8 (prints the same). %x of a float is C's %a form
- * (0x1.8p+0; Go: 0x1.8p+00), %b of a float and printf's %[n] argument
- * indexes are not supported (printed as a bad verb). Values nested deeper
- * than 256 levels print as "...". Error messages follow Go's wording, but
- * positions are 1-based and execution errors read "LINE:COL: executing at
- * <source>: message".
+ * errors ("not supported"), and so are the functions js and call ("function
+ * not defined"); complex numbers (1i) are not supported. Comparing an int
+ * with a float64 compares the numbers (Go: "incompatible types for
+ * comparison"; other mismatches, such as int with string, are errors here
+ * too). Assigning ($x = ...) an undeclared variable is a parse error (Go: an
+ * execution error). An integer literal above int64 is "integer overflow" (Go
+ * makes it a uint64). A float field must be a JSON real (json_real), or
+ * printf's %f sees an int. A string's element (index "ab" 0) is an int, not
+ * a uint8 (prints the same). %x of a float is C's %a form (0x1.8p+0; Go:
+ * 0x1.8p+00), %b of a float and printf's %[n] argument indexes are not
+ * supported (printed as a bad verb). Values nested deeper than 256 levels
+ * print as "...". Error messages follow Go's wording, but positions are
+ * 1-based and execution errors read "LINE:COL: executing at <source>:
+ * message".
  *
  * Errors: parse and execution errors are PDT_EINVAL with err set to one line
  * "LINE:COL: message" (1-based line and byte column of the offending action

@@ -6,8 +6,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "report/template.h"
 #include "report/template_int.h"
 #include "core/banned.h"
@@ -71,6 +73,65 @@ static int fn_println(tmpl_fn_ctx *c, json_t **argv, int argc, json_t **res)
 {
 	buf_reset(c->scratch);
 	return string_result(c, tmpl_fmt_print(c->scratch, argv, argc, 1), res);
+}
+
+/* Go's evalArgs: one string as it is, otherwise fmt.Sprint of the
+ * arguments with "<no value>" for a nil. Into c->scratch. */
+static pdt_err eval_args(tmpl_fn_ctx *c, json_t **argv, int argc)
+{
+	buf_reset(c->scratch);
+	if (argc == 1 && json_is_string(argv[0]))
+		return buf_append(c->scratch, json_string_value(argv[0]), json_string_length(argv[0]));
+	json_t *novalue = json_string("<no value>"), *small[16];
+	json_t **args = argc <= 16 ? small : xmalloc((size_t)argc * sizeof *args);
+	for (int i = 0; i < argc; i++)
+		args[i] = is_nil(argv[i]) ? novalue : argv[i];
+	pdt_err rc = tmpl_fmt_print(c->scratch, args, argc, 0);
+	if (args != small)
+		free(args);
+	json_decref(novalue);
+	return rc;
+}
+
+/* html (Go's HTMLEscapeString) and urlquery (url.QueryEscape). */
+static int escaped(tmpl_fn_ctx *c, json_t **argv, int argc, json_t **res, int url)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	buf out = BUF_INIT(TMPL_MAX_OUTPUT);
+	pdt_err rc = eval_args(c, argv, argc);
+	const char *s = buf_str(c->scratch);
+	for (size_t i = 0; i < c->scratch->len && !rc; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		const char *e = NULL;
+		char pct[4] = {'%', hex[ch >> 4], hex[ch & 15], '\0'};
+		if (url) {
+			if (ch == ' ')
+				e = "+";
+			else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+				   strchr("-_.~", ch)))
+				e = pct;
+		} else {
+			e = ch == '"' ? "&#34;" : ch == '\'' ? "&#39;" : ch == '&' ? "&amp;" : ch == '<' ? "&lt;"
+			  : ch == '>' ? "&gt;" : ch == 0 ? "\xef\xbf\xbd" : NULL;
+		}
+		rc = e ? buf_appends(&out, e) : buf_appendc(&out, (char)ch);
+	}
+	if (!rc) {
+		buf_reset(c->scratch);
+		rc = buf_append(c->scratch, out.data ? out.data : "", out.len);
+	}
+	buf_release(&out);
+	return string_result(c, rc, res);
+}
+
+static int fn_html(tmpl_fn_ctx *c, json_t **argv, int argc, json_t **res)
+{
+	return escaped(c, argv, argc, res, 0);
+}
+
+static int fn_urlquery(tmpl_fn_ctx *c, json_t **argv, int argc, json_t **res)
+{
+	return escaped(c, argv, argc, res, 1);
 }
 
 static int fn_len(tmpl_fn_ctx *c, json_t **argv, int argc, json_t **res)
@@ -314,7 +375,8 @@ static const tmpl_func funcs[] = {
 	{"not", 1, 1, fn_not},       {"len", 1, 1, fn_len},
 	{"index", 1, -1, fn_index},  {"slice", 1, -1, fn_slice},
 	{"printf", 1, -1, fn_printf}, {"print", 0, -1, fn_print},
-	{"println", 0, -1, fn_println},
+	{"println", 0, -1, fn_println}, {"html", 0, -1, fn_html},
+	{"urlquery", 0, -1, fn_urlquery},
 	{"eq", 1, -1, fn_eq},        {"ne", 2, 2, fn_ne},
 	{"lt", 2, 2, fn_lt},         {"le", 2, 2, fn_le},
 	{"gt", 2, 2, fn_gt},         {"ge", 2, 2, fn_ge},

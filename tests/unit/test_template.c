@@ -157,6 +157,11 @@ static const row rows[] = {
 	{"{{and .A (index .A 5)}}", "{\"A\":[]}", "[]", NULL},
 	{"{{or .A.B \"default\"}}", "{}", "default", NULL},
 	{"{{len}}", "{}", NULL, "wrong number of args for len: want 1 got 0"},
+	{"{{html \"<a href=\\\"x\\\">&'</a>\"}}|{{.Missing | html}}|{{html 1 2 \"x\"}}", "{}",
+	 "&lt;a href=&#34;x&#34;&gt;&amp;&#39;&lt;/a&gt;|&lt;no value&gt;|1 2x", NULL},
+	{"https://jira/browse/{{urlquery .Key}}?q={{urlquery \"a b&c=d/\xc3\xa9~\"}}", "{\"Key\":\"PDT-1\"}",
+	 "https://jira/browse/PDT-1?q=a+b%26c%3Dd%2F%C3%A9~", NULL},
+	{"{{js \"x\"}}", "{}", NULL, "function \"js\" not defined"},
 
 	/* printf */
 	{"{{printf \"%02d|%-10s|%5.2f|%x|%X|%q|%v|%t|%c|%%\" 5 \"ab\" 3.14159 255 255 \"hi\" 1.5 true 65}}", "{}",

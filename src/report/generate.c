@@ -123,13 +123,16 @@ pdt_err report_data(store *st, const report_req *r, json_t **out)
 	return rc;
 }
 
-/* The template's source (caller frees) and id (0 for the built-in one). */
+/* The template's source (caller frees) and id (0 for the built-in one). A
+ * user's default template is for daily reports (the data it is written
+ * against); a monthly report without template_id uses the built-in one. */
 static pdt_err pick_template(store *st, const report_req *r, char **src, int64_t *id,
 			     char *err, size_t errlen)
 {
 	store_template t = {0};
 	pdt_err rc = r->template_id > 0 ? store_template_get(st, r->user_id, r->template_id, &t)
-					: store_template_default(st, r->user_id, &t);
+		     : r->monthly	    ? PDT_ENOTFOUND
+					    : store_template_default(st, r->user_id, &t);
 	if (rc == PDT_ENOTFOUND && r->template_id <= 0) {
 		*src = xstrdup(report_builtin_template(r->monthly));
 		*id = 0;

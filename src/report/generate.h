@@ -6,7 +6,8 @@
  * automatic generation.
  *
  * Steps: pick the template (template_id > 0: that template of the user;
- * else the user's default template; else the built-in one), build the data
+ * else, for a daily report, the user's default template; else the built-in
+ * one: a default template is written against the daily data), build the data
  * (report/data.h) for the day or month in REPORT_TIMEZONE, render it
  * (report/template.h), save it (replacing the user's report of that type
  * and period), then, when upload is configured, PUT it (report/upload.h)
@@ -33,7 +34,7 @@ typedef struct report_req {
 	const char *author; /* the user's email */
 	bool monthly;
 	int year, month, day; /* day unused when monthly */
-	int64_t template_id;  /* > 0: that template; 0: default or built-in */
+	int64_t template_id;  /* > 0: that template; 0: default (daily) or built-in */
 	bool automatic;       /* the worker's, once per user and period */
 } report_req;
 

@@ -13,8 +13,9 @@
  * REPORT_AUTO_TIME has passed (today from that time on, else yesterday), and
  * the monthly report of the latest month whose following 1st at
  * REPORT_MONTHLY_AUTO_TIME has passed. Each user with commits in that day
- * (month) gets it once, rendered from the user's default template (else the
- * built-in one) through report_generate, the same path as the API.
+ * (month) gets it once through report_generate, the same path as the API:
+ * a daily from the user's default template (else the built-in one), a
+ * monthly from the built-in monthly template.
  *
  * Once, across restarts and replicas. report_auto_state keeps per user the
  * last daily date and monthly month generated; the report and that state

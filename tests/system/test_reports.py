@@ -377,10 +377,19 @@ class AutoGenerateTest(PdtTestCase):
         setup = Server(env=env)
         token, user, app, _lib = new_user(setup, "auto")
         quiet_token, _quiet, _a, _l = new_user(setup, "quiet")
+        # The monthly report due now: last month's, or the one before on the
+        # 1st before REPORT_MONTHLY_AUTO_TIME (08:00).
+        back = 2 if local.day == 1 and local.hour < 8 else 1
+        y, m = local.year, local.month - back
+        if m < 1:
+            y, m = y - 1, m + 12
+        mid_month = datetime.datetime(y, m, 15, 12, tzinfo=zoneinfo.ZoneInfo(zone))
         seed_commits(setup.db_path, app["id"], [
             {"sha": fake_sha("a1"), "message": "PROJ-1 today", "jira_card_key": "PROJ-1",
              "date": int(midnight.timestamp()) + 60},
             {"sha": fake_sha("a2"), "message": "yesterday", "date": int(midnight.timestamp()) - 60},
+            {"sha": fake_sha("a3"), "message": "PROJ-1 in the due month",
+             "jira_card_key": "PROJ-1", "date": int(mid_month.timestamp())},
         ])
         r = setup.request("POST", "/api/reports/templates",
                           {"name": "auto", "content": "{{.Date}} {{.Stats.TotalCommits}}",
@@ -401,9 +410,19 @@ class AutoGenerateTest(PdtTestCase):
         self.assertEqual(got[0]["content"], "%s 1" % today)
         self.assertEqual(got[0]["template_id"], r.body["id"])
         self.assertEqual(reports(quiet_token), [])
-        state = db_query(srv.db_path, "SELECT last_daily FROM report_auto_state WHERE user_id = ?",
-                         (user["id"],))
-        self.assertEqual(state, [{"last_daily": today}])
+        # The monthly report of the due month, from the built-in monthly
+        # template (the default template is written for daily data).
+        month = "%04d-%02d" % (y, m)
+        got = wait_for(lambda: [x for x in reports(token) if x["report_type"] == "monthly"],
+                       timeout=15)
+        self.assertTrue(got, "no automatic monthly report; log:\n" + srv.log_tail())
+        self.assertEqual([(x["date"], x["month"], x["year"]) for x in got], [(month, m, y)])
+        self.assertTrue(got[0]["content"].startswith("# Monthly Report: %s %d\n"
+                                                     % (mid_month.strftime("%B"), y)))
+        self.assertIsNone(got[0]["template_id"])
+        state = db_query(srv.db_path, "SELECT last_daily, last_monthly FROM report_auto_state "
+                         "WHERE user_id = ?", (user["id"],))
+        self.assertEqual(state, [{"last_daily": today, "last_monthly": month}])
         self.assertTrue(srv.wait_log(lambda l: "report auto pass type=daily" in l and
                                      "generated=1" in l))
         srv.stop(cleanup=False)
@@ -418,6 +437,7 @@ class AutoGenerateTest(PdtTestCase):
         self.assertEqual(after, before)
         # The log is shared by the three runs: only the first generated.
         self.assertEqual(srv2.log_text().count("report auto pass type=daily"), 1)
+        self.assertEqual(srv2.log_text().count("report auto pass type=monthly"), 1)
 
 
 class UploadTest(PdtTestCase):

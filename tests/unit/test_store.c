@@ -1,5 +1,6 @@
 /*
- * Unit tests for the SQLite store (src/store/store_sqlite.c, sqlite_*.c).
+ * Unit tests for the store on its SQLite driver (src/store/store_*.c, db.c,
+ * db_sqlite.c).
  * Every test gets its own temporary directory and database file under
  * $PDT_TEST_TMPDIR (or /tmp), removed again afterwards.
  */
@@ -18,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "store/sqlite_internal.h"
+#include "store/db_sqlite.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -225,17 +226,18 @@ static void test_migrate_idempotent(void **state)
 static void test_connection_pragmas(void **state)
 {
 	fixture *f = *state;
-	sqlite_conn *c = sqlite_checkout(f->s);
+	db_conn *c = db_checkout(f->s);
+	sqlite3 *db = db_sqlite_handle(c);
 	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), 0);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(c->db, "PRAGMA foreign_keys", -1, &st, NULL), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &st, NULL), 0);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	sqlite3_finalize(st);
-	sqlite_checkin(f->s, c);
+	db_checkin(f->s, c);
 }
 
 typedef struct migrate_arg {
@@ -777,9 +779,12 @@ static void test_statements_cached(void **state)
 	assert_int_equal(store_user_by_id(s, uid, &u), PDT_OK);
 	store_user_release(&u);
 	assert_int_equal(store_commit_list(s, uid, NULL, &l), PDT_OK);
-	sqlite3_stmt *ex = s->conns[0].stmts[SQ_USER_EXISTS];
-	sqlite3_stmt *id = s->conns[0].stmts[SQ_USER_BY_ID];
-	sqlite3_stmt *cl = s->conns[0].stmts[SQ_COMMIT_LIST];
+	/* The pool has one connection: every call above used it. */
+	db_conn *c = db_checkout(s);
+	sqlite3_stmt *ex = db_sqlite_cached(c, DB_USER_EXISTS);
+	sqlite3_stmt *id = db_sqlite_cached(c, DB_USER_BY_ID);
+	sqlite3_stmt *cl = db_sqlite_cached(c, DB_COMMIT_LIST);
+	db_checkin(s, c);
 	assert_non_null(ex);
 	assert_non_null(id);
 	assert_non_null(cl);
@@ -787,13 +792,15 @@ static void test_statements_cached(void **state)
 	assert_int_equal(store_user_by_id(s, uid, &u), PDT_OK);
 	store_user_release(&u);
 	assert_int_equal(store_commit_list(s, uid, NULL, &l), PDT_OK);
-	assert_ptr_equal(s->conns[0].stmts[SQ_USER_EXISTS], ex);
-	assert_ptr_equal(s->conns[0].stmts[SQ_USER_BY_ID], id);
-	assert_ptr_equal(s->conns[0].stmts[SQ_COMMIT_LIST], cl);
+	c = db_checkout(s);
+	assert_ptr_equal(db_sqlite_cached(c, DB_USER_EXISTS), ex);
+	assert_ptr_equal(db_sqlite_cached(c, DB_USER_BY_ID), id);
+	assert_ptr_equal(db_sqlite_cached(c, DB_COMMIT_LIST), cl);
 	/* Reset after use: no statement is left mid-step (holding a snapshot). */
-	for (sqlite3_stmt *st = sqlite3_next_stmt(s->conns[0].db, NULL); st;
-	     st = sqlite3_next_stmt(s->conns[0].db, st))
+	sqlite3 *db = db_sqlite_handle(c);
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
 		assert_false(sqlite3_stmt_busy(st));
+	db_checkin(s, c);
 	store_commit_list_release(&l);
 	store_close(s);
 	rm_tree(dir);

@@ -3,7 +3,9 @@
  * are bound parameters (?1..?N); no text here is ever built at run time.
  * Each row is one text both SQLite and PostgreSQL accept (ON CONFLICT,
  * RETURNING, booleans as integer 0/1 columns); `.postgres` overrides it only
- * where the dialects must differ.
+ * where the dialects must differ. Flags bound as integers are tested with
+ * "<> 0" and stored as 0/1 (never a bare boolean expression), because
+ * PostgreSQL keeps booleans and integers apart.
  *
  * Column orders are relied on by the row readers in store_users.c,
  * store_repos.c, store_commits.c, store_sync.c and store_jira.c.
@@ -89,7 +91,7 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6"},
 	[DB_COMMIT_INSERT] = {"INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date, "
 		"jira_card_key, has_link, created_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 IS NOT NULL, ?9) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 IS NULL THEN 0 ELSE 1 END, ?9) "
 		"ON CONFLICT (repo_id, sha) DO NOTHING"},
 	[DB_LINK_INSERT] = {"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
 		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "
@@ -112,9 +114,9 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_REPO_SYNC_UPDATE] = {"UPDATE repositories SET last_synced_at = ?3, "
 		"default_branch = COALESCE(?4, default_branch), "
 		"project_id = COALESCE(?5, project_id), "
-		"branches_etag = CASE WHEN ?6 THEN ?7 ELSE branches_etag END, "
+		"branches_etag = CASE WHEN ?6 <> 0 THEN ?7 ELSE branches_etag END, "
 		"is_valid = CASE WHEN ?8 < 0 THEN is_valid ELSE ?8 END, "
-		"last_success_at = CASE WHEN ?9 THEN ?3 ELSE last_success_at END "
+		"last_success_at = CASE WHEN ?9 <> 0 THEN ?3 ELSE last_success_at END "
 		"WHERE id = ?2 AND user_id = ?1"},
 	[DB_USERS_WITH_REPOS] = {"SELECT DISTINCT user_id FROM repositories ORDER BY user_id"},
 	[DB_STATUS_GET] = {"SELECT status, last_sync, next_sync, last_error FROM sync_status "
@@ -151,9 +153,9 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"ON CONFLICT (user_id, card_key) DO UPDATE SET summary = excluded.summary, "
 		"status = excluded.status, assignee = excluded.assignee, "
 		"issue_type = excluded.issue_type, "
-		"jira_sprint_id = CASE WHEN ?11 THEN jira_cards.jira_sprint_id "
+		"jira_sprint_id = CASE WHEN ?11 <> 0 THEN jira_cards.jira_sprint_id "
 		"ELSE excluded.jira_sprint_id END, "
-		"sprint_id = CASE WHEN ?11 THEN jira_cards.sprint_id ELSE excluded.sprint_id END, "
+		"sprint_id = CASE WHEN ?11 <> 0 THEN jira_cards.sprint_id ELSE excluded.sprint_id END, "
 		"details_json = coalesce(excluded.details_json, jira_cards.details_json), "
 		"jira_updated_at = excluded.jira_updated_at, updated_at = excluded.updated_at"},
 	[DB_STATUS_LAST_SUCCESS] = {"SELECT last_success FROM sync_status "

@@ -157,6 +157,7 @@ static void test_open_rejects_bad_urls(void **state)
 			 PDT_EINVAL);
 	assert_null(s);
 	assert_non_null(strstr(err, "unsupported scheme"));
+	assert_non_null(strstr(err, "not built yet"));
 	assert_null(strstr(err, "s3cr3tpw"));
 	assert_int_equal(store_open("sqlite://", 1, &s, err, sizeof err), PDT_EINVAL);
 	assert_int_equal(store_open("sqlite:/x.db", 1, &s, err, sizeof err), PDT_EINVAL);
@@ -237,6 +238,42 @@ static void test_connection_pragmas(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	sqlite3_finalize(st);
+	db_checkin(f->s, c);
+}
+
+/* Every statement id has SQL for each dialect, and SQLite prepares it: an id
+ * added without its row in store_sql.c fails here, not on first use. */
+static void test_every_statement_prepares(void **state)
+{
+	fixture *f = *state;
+	db_conn *c = db_checkout(f->s);
+	for (int id = 0; id < DB__COUNT; id++) {
+		assert_non_null(db_sql_text(DB_SQLITE, (db_stmt_id)id));
+		assert_non_null(db_sql_text(DB_POSTGRES, (db_stmt_id)id));
+		db_stmt *st = db_stmt_get(c, (db_stmt_id)id);
+		assert_non_null(st);
+		assert_true(db_param_count(st) >= 0);
+	}
+	db_checkin(f->s, c);
+}
+
+/* A failed bind is reported by the next step, and db_stmt_done clears it. */
+static void test_bind_error_is_sticky(void **state)
+{
+	fixture *f = *state;
+	int64_t uid = mk_user(f->s, "sticky@example.com");
+	db_conn *c = db_checkout(f->s);
+	db_stmt *st = db_stmt_get(c, DB_USER_EXISTS);
+	assert_non_null(st);
+	assert_int_not_equal(db_bind_int64(st, 7, uid), PDT_OK); /* no ?7 */
+	assert_int_equal(db_bind_int64(st, 1, uid), PDT_OK);
+	assert_int_equal(db_step(st), PDT_ESTORE);
+	db_stmt_done(st);
+	assert_int_equal(db_bind_int64(st, 1, uid), PDT_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_col_int64(st, 0), 1);
+	assert_false(db_col_is_null(st, 0));
+	db_stmt_done(st);
 	db_checkin(f->s, c);
 }
 
@@ -835,6 +872,8 @@ int main(void)
 		cmocka_unit_test(test_migrate_idempotent),
 		cmocka_unit_test(test_migrate_concurrent),
 		cmocka_unit_test_setup_teardown(test_connection_pragmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_statement_prepares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_error_is_sticky, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_create_and_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_update_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repo_create_list_get, setup, teardown),

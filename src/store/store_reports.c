@@ -1,12 +1,9 @@
 /*
- * SQLite backend of store_reports.h: report templates, reports, the rows a
- * report is built from, and the automatic generation's state (migration 006).
- *
- * The SQL below stays in the dialect both SQLite and PostgreSQL accept
- * (?N parameters, ON CONFLICT, RETURNING), and the statement helpers (q_*)
- * mirror the driver calls of store/db.h, so moving these functions onto
- * that interface is a change of names. Statements are prepared per call:
- * report calls are rare next to a request's other costs.
+ * store_reports.h on any db.h driver: report templates, reports, the rows a
+ * report is built from, and the automatic generation's state (migration
+ * 006). The SQL is in store_sql.c (DB_TPL_*, DB_REP_*, DB_AUTO_*, DB_SRC_*,
+ * DB_USERS_WITH_COMMITS); every statement was checked to prepare on
+ * PostgreSQL 15 too.
  */
 #include "store/store_reports.h"
 
@@ -15,157 +12,66 @@
 #include <string.h>
 
 #include "core/mem.h"
-#include "store/sqlite_internal.h"
+#include "store/db.h"
 
 #include "core/banned.h"
 
-/* ---- statement helpers: a failed bind is kept and returned by the step ---- */
+/* ---- statement helpers: thin names over db.h ---- */
 
 typedef struct q {
-	sqlite_conn *c;
-	sqlite3_stmt *st;
-	int err; /* first SQLite error of a bind */
-	const char *op;
+	db_stmt *st;
 } q;
 
-enum { Q_ROW = 100, Q_DONE = 101 };
+enum { Q_ROW = DB_ROW, Q_DONE = DB_DONE };
 
-static pdt_err q_open(q *x, sqlite_conn *c, const char *sql, const char *op)
+static pdt_err q_open(q *x, db_conn *c, db_stmt_id id)
 {
-	memset(x, 0, sizeof *x);
-	x->c = c;
-	x->op = op;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &x->st, NULL) != SQLITE_OK)
-		return sqlite_fail(c, sqlite3_errcode(c->db), op);
-	return PDT_OK;
+	x->st = db_stmt_get(c, id);
+	return x->st ? PDT_OK : PDT_ESTORE;
 }
 
 static void q_i64(q *x, int idx, int64_t v)
 {
-	int rc = sqlite3_bind_int64(x->st, idx, v);
-	if (rc && !x->err)
-		x->err = rc;
+	db_bind_int64(x->st, idx, v);
 }
 
 /* NULL binds SQL NULL. */
 static void q_text(q *x, int idx, const char *v)
 {
-	int rc = sqlite_bind_text(x->st, idx, v);
-	if (rc && !x->err)
-		x->err = rc;
+	db_bind_text(x->st, idx, v);
 }
 
 /* Q_ROW, Q_DONE or a pdt_err. */
 static int q_step(q *x)
 {
-	int rc = x->err ? x->err : sqlite3_step(x->st);
-	if (rc == SQLITE_ROW)
-		return Q_ROW;
-	if (rc == SQLITE_DONE)
-		return Q_DONE;
-	return sqlite_fail(x->c, rc, x->op);
+	return db_step(x->st);
 }
 
 static pdt_err q_step_done(q *x)
 {
-	int rc = q_step(x);
-	return rc == Q_DONE ? PDT_OK : rc == Q_ROW ? PDT_ESTORE : rc;
+	return db_step_done(x->st);
 }
 
 static void q_close(q *x)
 {
-	sqlite3_finalize(x->st);
+	db_stmt_done(x->st);
 	x->st = NULL;
 }
 
 static int64_t col_i64(q *x, int col)
 {
-	return sqlite3_column_int64(x->st, col);
+	return db_col_int64(x->st, col);
 }
 
 static const char *col_text(q *x, int col)
 {
-	return (const char *)sqlite3_column_text(x->st, col);
+	return db_col_text(x->st, col);
 }
 
 static char *col_dup0(q *x, int col)
 {
-	return sqlite_col_dup0(x->st, col);
+	return db_col_dup0(x->st, col);
 }
-
-/* ---- SQL ---- */
-
-#define TEMPLATE_COLS "id, user_id, name, content, is_default, created_at, updated_at"
-#define REPORT_COLS                                                                       \
-	"id, user_id, template_id, report_type, period, title, content, file_url, created_at"
-
-static const char sql_tpl_insert[] =
-	"INSERT INTO report_templates (user_id, name, content, is_default, created_at, "
-	"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING " TEMPLATE_COLS;
-static const char sql_tpl_update[] =
-	"UPDATE report_templates SET name = COALESCE(?3, name), content = COALESCE(?4, content), "
-	"is_default = CASE WHEN ?5 < 0 THEN is_default ELSE ?5 END, updated_at = ?6 "
-	"WHERE id = ?2 AND user_id = ?1 RETURNING " TEMPLATE_COLS;
-/* Before a template becomes the default: the user's other one stops being it. */
-static const char sql_tpl_clear_default[] =
-	"UPDATE report_templates SET is_default = 0 WHERE user_id = ?1 AND id <> ?2 "
-	"AND is_default = 1";
-static const char sql_tpl_get[] =
-	"SELECT " TEMPLATE_COLS " FROM report_templates WHERE user_id = ?1 AND id = ?2";
-static const char sql_tpl_default[] =
-	"SELECT " TEMPLATE_COLS " FROM report_templates WHERE user_id = ?1 AND is_default = 1";
-static const char sql_tpl_list[] =
-	"SELECT " TEMPLATE_COLS " FROM report_templates WHERE user_id = ?1 ORDER BY id";
-static const char sql_tpl_delete[] =
-	"DELETE FROM report_templates WHERE user_id = ?1 AND id = ?2";
-
-static const char sql_rep_find[] =
-	"SELECT id FROM reports WHERE user_id = ?1 AND report_type = ?2 AND period = ?3";
-static const char sql_rep_upsert[] =
-	"INSERT INTO reports (user_id, template_id, report_type, period, title, content, "
-	"file_url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?7) "
-	"ON CONFLICT (user_id, report_type, period) DO UPDATE SET "
-	"template_id = excluded.template_id, title = excluded.title, "
-	"content = excluded.content, file_url = '', created_at = excluded.created_at, "
-	"updated_at = excluded.updated_at RETURNING " REPORT_COLS;
-static const char sql_rep_get[] =
-	"SELECT " REPORT_COLS " FROM reports WHERE user_id = ?1 AND id = ?2";
-/* A monthly period "YYYY-MM" is compared as the 1st of its month. The CASTs
- * give PostgreSQL the parameters' type where IS NULL alone would not. */
-#define PERIOD_DAY "(CASE WHEN report_type = 'monthly' THEN period || '-01' ELSE period END)"
-static const char sql_rep_list[] =
-	"SELECT " REPORT_COLS " FROM reports WHERE user_id = ?1 "
-	"AND (CAST(?2 AS TEXT) IS NULL OR " PERIOD_DAY " >= ?2) "
-	"AND (CAST(?3 AS TEXT) IS NULL OR " PERIOD_DAY " <= ?3) "
-	"ORDER BY " PERIOD_DAY " DESC, id DESC";
-static const char sql_rep_delete[] = "DELETE FROM reports WHERE user_id = ?1 AND id = ?2";
-static const char sql_rep_set_url[] =
-	"UPDATE reports SET file_url = ?3 WHERE user_id = ?1 AND id = ?2";
-
-static const char sql_auto_get[] =
-	"SELECT last_daily, last_monthly FROM report_auto_state WHERE user_id = ?1";
-static const char sql_auto_ensure[] =
-	"INSERT INTO report_auto_state (user_id) VALUES (?1) ON CONFLICT (user_id) DO NOTHING";
-/* Advances the state only when it is before the period: 0 rows = done already. */
-static const char sql_auto_daily[] =
-	"UPDATE report_auto_state SET last_daily = ?2 WHERE user_id = ?1 AND last_daily < ?2";
-static const char sql_auto_monthly[] =
-	"UPDATE report_auto_state SET last_monthly = ?2 WHERE user_id = ?1 AND last_monthly < ?2";
-
-#define USER_COMMITS                                                                      \
-	" FROM commits c JOIN repositories r ON r.id = c.repo_id "                         \
-	"WHERE r.user_id = ?1 AND c.date >= ?2 AND c.date < ?3"
-static const char sql_src_commits[] =
-	"SELECT c.id, c.sha, c.message, c.branch, r.owner, r.name, "
-	"COALESCE(c.jira_card_key, ''), c.date" USER_COMMITS " ORDER BY c.date, c.id";
-static const char sql_src_links[] =
-	"SELECT l.commit_id, l.jira_card_key FROM commit_card_links l "
-	"WHERE l.commit_id IN (SELECT c.id" USER_COMMITS ") ORDER BY l.id";
-static const char sql_src_cards[] =
-	"SELECT card_key, summary, status FROM jira_cards WHERE user_id = ?1 ORDER BY card_key";
-static const char sql_users_with_commits[] =
-	"SELECT DISTINCT r.user_id FROM commits c JOIN repositories r ON r.id = c.repo_id "
-	"WHERE c.date >= ?1 AND c.date < ?2 ORDER BY r.user_id";
 
 /* ---- templates ---- */
 
@@ -210,10 +116,10 @@ static pdt_err tpl_one(q *x, store_template *out)
 	return rc == Q_DONE ? PDT_ENOTFOUND : rc;
 }
 
-static pdt_err tpl_clear_default(sqlite_conn *c, int64_t user_id, int64_t keep_id)
+static pdt_err tpl_clear_default(db_conn *c, int64_t user_id, int64_t keep_id)
 {
 	q x;
-	pdt_err rc = q_open(&x, c, sql_tpl_clear_default, "template clear default");
+	pdt_err rc = q_open(&x, c, DB_TPL_CLEAR_DEFAULT);
 	if (rc)
 		return rc;
 	q_i64(&x, 1, user_id);
@@ -226,15 +132,15 @@ static pdt_err tpl_clear_default(sqlite_conn *c, int64_t user_id, int64_t keep_i
 pdt_err store_template_create(store *s, int64_t user_id, const char *name, const char *content,
 			      bool is_default, int64_t now, store_template *out)
 {
-	sqlite_conn *c = NULL;
+	db_conn *c = NULL;
 	q x = {0};
 	memset(out, 0, sizeof *out);
-	pdt_err rc = sqlite_write_begin(s, &c);
+	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
 	if (is_default && (rc = tpl_clear_default(c, user_id, 0)))
 		goto cleanup;
-	if ((rc = q_open(&x, c, sql_tpl_insert, "template create")))
+	if ((rc = q_open(&x, c, DB_TPL_INSERT)))
 		goto cleanup;
 	q_i64(&x, 1, user_id);
 	q_text(&x, 2, name);
@@ -246,7 +152,7 @@ pdt_err store_template_create(store *s, int64_t user_id, const char *name, const
 		rc = PDT_ESTORE;
 cleanup:
 	q_close(&x);
-	rc = sqlite_write_end(s, c, rc);
+	rc = db_write_end(s, c, rc);
 	if (rc)
 		store_template_release(out);
 	return rc;
@@ -256,15 +162,15 @@ pdt_err store_template_update(store *s, int64_t user_id, int64_t id, const char 
 			      const char *content, int is_default, int64_t now,
 			      store_template *out)
 {
-	sqlite_conn *c = NULL;
+	db_conn *c = NULL;
 	q x = {0};
 	memset(out, 0, sizeof *out);
-	pdt_err rc = sqlite_write_begin(s, &c);
+	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
 	if (is_default == 1 && (rc = tpl_clear_default(c, user_id, id)))
 		goto cleanup;
-	if ((rc = q_open(&x, c, sql_tpl_update, "template update")))
+	if ((rc = q_open(&x, c, DB_TPL_UPDATE)))
 		goto cleanup;
 	q_i64(&x, 1, user_id);
 	q_i64(&x, 2, id);
@@ -275,20 +181,20 @@ pdt_err store_template_update(store *s, int64_t user_id, int64_t id, const char 
 	rc = tpl_one(&x, out);
 cleanup:
 	q_close(&x);
-	rc = sqlite_write_end(s, c, rc);
+	rc = db_write_end(s, c, rc);
 	if (rc)
 		store_template_release(out);
 	return rc;
 }
 
 /* A read of one template by (user_id, id); id < 0 is not bound. */
-static pdt_err tpl_read(store *s, const char *sql, int64_t user_id, int64_t id,
+static pdt_err tpl_read(store *s, db_stmt_id sid, int64_t user_id, int64_t id,
 			store_template *out)
 {
 	q x = {0};
 	memset(out, 0, sizeof *out);
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = q_open(&x, c, sql, "template get");
+	db_conn *c = db_checkout(s);
+	pdt_err rc = q_open(&x, c, sid);
 	if (!rc) {
 		q_i64(&x, 1, user_id);
 		if (id >= 0)
@@ -296,18 +202,18 @@ static pdt_err tpl_read(store *s, const char *sql, int64_t user_id, int64_t id,
 		rc = tpl_one(&x, out);
 	}
 	q_close(&x);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	return rc;
 }
 
 pdt_err store_template_get(store *s, int64_t user_id, int64_t id, store_template *out)
 {
-	return tpl_read(s, sql_tpl_get, user_id, id, out);
+	return tpl_read(s, DB_TPL_GET, user_id, id, out);
 }
 
 pdt_err store_template_default(store *s, int64_t user_id, store_template *out)
 {
-	return tpl_read(s, sql_tpl_default, user_id, -1, out);
+	return tpl_read(s, DB_TPL_DEFAULT, user_id, -1, out);
 }
 
 pdt_err store_template_list(store *s, int64_t user_id, struct store_template_list *out)
@@ -315,48 +221,48 @@ pdt_err store_template_list(store *s, int64_t user_id, struct store_template_lis
 	q x = {0};
 	size_t cap = 0;
 	memset(out, 0, sizeof *out);
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = q_open(&x, c, sql_tpl_list, "template list");
+	db_conn *c = db_checkout(s);
+	pdt_err rc = q_open(&x, c, DB_TPL_LIST);
 	int step = rc;
 	if (!rc) {
 		q_i64(&x, 1, user_id);
 		while ((step = q_step(&x)) == Q_ROW)
-			read_template(&x, sqlite_list_push((void **)&out->items, &out->n, &cap,
+			read_template(&x, db_list_push((void **)&out->items, &out->n, &cap,
 							   sizeof *out->items));
 		rc = step == Q_DONE ? PDT_OK : step;
 	}
 	q_close(&x);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	if (rc)
 		store_template_list_release(out);
 	return rc;
 }
 
 /* A one-row write by (user_id, id) in its own transaction; no row: ENOTFOUND. */
-static pdt_err write_one(store *s, const char *sql, int64_t user_id, int64_t id,
-			 const char *text3, const char *op)
+static pdt_err write_one(store *s, db_stmt_id sid, int64_t user_id, int64_t id,
+			 const char *text3)
 {
-	sqlite_conn *c = NULL;
+	db_conn *c = NULL;
 	q x = {0};
-	pdt_err rc = sqlite_write_begin(s, &c);
+	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
-	if (!(rc = q_open(&x, c, sql, op))) {
+	if (!(rc = q_open(&x, c, sid))) {
 		q_i64(&x, 1, user_id);
 		q_i64(&x, 2, id);
 		if (text3)
 			q_text(&x, 3, text3);
 		rc = q_step_done(&x);
-		if (!rc && sqlite3_changes(c->db) == 0)
+		if (!rc && db_changes(x.st) == 0)
 			rc = PDT_ENOTFOUND;
 	}
 	q_close(&x);
-	return sqlite_write_end(s, c, rc);
+	return db_write_end(s, c, rc);
 }
 
 pdt_err store_template_delete(store *s, int64_t user_id, int64_t id)
 {
-	return write_one(s, sql_tpl_delete, user_id, id, NULL, "template delete");
+	return write_one(s, DB_TPL_DELETE, user_id, id, NULL);
 }
 
 /* ---- reports ---- */
@@ -397,22 +303,21 @@ static void read_report(q *x, store_report *r)
 }
 
 /* The automatic generation's claim: PDT_ECONFLICT when the period is done. */
-static pdt_err auto_claim(sqlite_conn *c, const store_report_in *in)
+static pdt_err auto_claim(db_conn *c, const store_report_in *in)
 {
 	q x = {0};
-	pdt_err rc = q_open(&x, c, sql_auto_ensure, "report auto state");
+	pdt_err rc = q_open(&x, c, DB_AUTO_ENSURE);
 	if (!rc) {
 		q_i64(&x, 1, in->user_id);
 		rc = q_step_done(&x);
 	}
 	q_close(&x);
 	bool daily = strcmp(in->report_type, "daily") == 0;
-	if (!rc && !(rc = q_open(&x, c, daily ? sql_auto_daily : sql_auto_monthly,
-				 "report auto claim"))) {
+	if (!rc && !(rc = q_open(&x, c, daily ? DB_AUTO_DAILY : DB_AUTO_MONTHLY))) {
 		q_i64(&x, 1, in->user_id);
 		q_text(&x, 2, in->period);
 		rc = q_step_done(&x);
-		if (!rc && sqlite3_changes(c->db) == 0)
+		if (!rc && db_changes(x.st) == 0)
 			rc = PDT_ECONFLICT;
 	}
 	q_close(&x);
@@ -420,10 +325,10 @@ static pdt_err auto_claim(sqlite_conn *c, const store_report_in *in)
 }
 
 /* Whether the user already has a report of that type and period. */
-static pdt_err report_exists(sqlite_conn *c, const store_report_in *in, bool *exists)
+static pdt_err report_exists(db_conn *c, const store_report_in *in, bool *exists)
 {
 	q x = {0};
-	pdt_err rc = q_open(&x, c, sql_rep_find, "report find");
+	pdt_err rc = q_open(&x, c, DB_REP_FIND);
 	if (!rc) {
 		q_i64(&x, 1, in->user_id);
 		q_text(&x, 2, in->report_type);
@@ -439,21 +344,23 @@ static pdt_err report_exists(sqlite_conn *c, const store_report_in *in, bool *ex
 pdt_err store_report_save(store *s, const store_report_in *in, int64_t now, store_report *out,
 			  bool *replaced)
 {
-	sqlite_conn *c = NULL;
+	db_conn *c = NULL;
 	q x = {0};
 	bool exists = false;
 	memset(out, 0, sizeof *out);
-	pdt_err rc = sqlite_write_begin(s, &c);
+	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
 	if (in->automatic && (rc = auto_claim(c, in)))
 		goto cleanup;
 	if ((rc = report_exists(c, in, &exists)) ||
-	    (rc = q_open(&x, c, sql_rep_upsert, "report save")))
+	    (rc = q_open(&x, c, DB_REP_UPSERT)))
 		goto cleanup;
 	q_i64(&x, 1, in->user_id);
 	if (in->template_id > 0)
 		q_i64(&x, 2, in->template_id);
+	else
+		db_bind_null(x.st, 2);
 	q_text(&x, 3, in->report_type);
 	q_text(&x, 4, in->period);
 	q_text(&x, 5, in->title ? in->title : "");
@@ -465,7 +372,7 @@ pdt_err store_report_save(store *s, const store_report_in *in, int64_t now, stor
 	rc = step == Q_ROW ? PDT_OK : step == Q_DONE ? PDT_ESTORE : step;
 cleanup:
 	q_close(&x);
-	rc = sqlite_write_end(s, c, rc);
+	rc = db_write_end(s, c, rc);
 	if (rc)
 		store_report_release(out);
 	else if (replaced)
@@ -477,8 +384,8 @@ pdt_err store_report_get(store *s, int64_t user_id, int64_t id, store_report *ou
 {
 	q x = {0};
 	memset(out, 0, sizeof *out);
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = q_open(&x, c, sql_rep_get, "report get");
+	db_conn *c = db_checkout(s);
+	pdt_err rc = q_open(&x, c, DB_REP_GET);
 	if (!rc) {
 		q_i64(&x, 1, user_id);
 		q_i64(&x, 2, id);
@@ -488,7 +395,7 @@ pdt_err store_report_get(store *s, int64_t user_id, int64_t id, store_report *ou
 		rc = step == Q_ROW ? PDT_OK : step == Q_DONE ? PDT_ENOTFOUND : step;
 	}
 	q_close(&x);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	return rc;
 }
 
@@ -498,20 +405,20 @@ pdt_err store_report_list(store *s, int64_t user_id, const char *from, const cha
 	q x = {0};
 	size_t cap = 0;
 	memset(out, 0, sizeof *out);
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = q_open(&x, c, sql_rep_list, "report list");
+	db_conn *c = db_checkout(s);
+	pdt_err rc = q_open(&x, c, DB_REP_LIST);
 	if (!rc) {
 		int step;
 		q_i64(&x, 1, user_id);
 		q_text(&x, 2, from);
 		q_text(&x, 3, to);
 		while ((step = q_step(&x)) == Q_ROW)
-			read_report(&x, sqlite_list_push((void **)&out->items, &out->n, &cap,
+			read_report(&x, db_list_push((void **)&out->items, &out->n, &cap,
 							 sizeof *out->items));
 		rc = step == Q_DONE ? PDT_OK : step;
 	}
 	q_close(&x);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	if (rc)
 		store_report_list_release(out);
 	return rc;
@@ -519,22 +426,22 @@ pdt_err store_report_list(store *s, int64_t user_id, const char *from, const cha
 
 pdt_err store_report_delete(store *s, int64_t user_id, int64_t id)
 {
-	return write_one(s, sql_rep_delete, user_id, id, NULL, "report delete");
+	return write_one(s, DB_REP_DELETE, user_id, id, NULL);
 }
 
 pdt_err store_report_set_file_url(store *s, int64_t user_id, int64_t id, const char *url)
 {
-	return write_one(s, sql_rep_set_url, user_id, id, url ? url : "", "report set url");
+	return write_one(s, DB_REP_SET_URL, user_id, id, url ? url : "");
 }
 
 /* ---- what a report is built from ---- */
 
-static pdt_err read_commits(sqlite_conn *c, int64_t user_id, int64_t from, int64_t to,
+static pdt_err read_commits(db_conn *c, int64_t user_id, int64_t from, int64_t to,
 			    const store_report_source *src)
 {
 	q x = {0};
 	int step;
-	pdt_err rc = q_open(&x, c, sql_src_commits, "report commits");
+	pdt_err rc = q_open(&x, c, DB_SRC_COMMITS);
 	if (rc)
 		return rc;
 	q_i64(&x, 1, user_id);
@@ -552,12 +459,12 @@ static pdt_err read_commits(sqlite_conn *c, int64_t user_id, int64_t from, int64
 	return step == Q_DONE ? PDT_OK : step;
 }
 
-static pdt_err read_links(sqlite_conn *c, int64_t user_id, int64_t from, int64_t to,
+static pdt_err read_links(db_conn *c, int64_t user_id, int64_t from, int64_t to,
 			  const store_report_source *src)
 {
 	q x = {0};
 	int step;
-	pdt_err rc = q_open(&x, c, sql_src_links, "report links");
+	pdt_err rc = q_open(&x, c, DB_SRC_LINKS);
 	if (rc)
 		return rc;
 	q_i64(&x, 1, user_id);
@@ -569,11 +476,11 @@ static pdt_err read_links(sqlite_conn *c, int64_t user_id, int64_t from, int64_t
 	return step == Q_DONE ? PDT_OK : step;
 }
 
-static pdt_err read_cards(sqlite_conn *c, int64_t user_id, const store_report_source *src)
+static pdt_err read_cards(db_conn *c, int64_t user_id, const store_report_source *src)
 {
 	q x = {0};
 	int step;
-	pdt_err rc = q_open(&x, c, sql_src_cards, "report cards");
+	pdt_err rc = q_open(&x, c, DB_SRC_CARDS);
 	if (rc)
 		return rc;
 	q_i64(&x, 1, user_id);
@@ -586,20 +493,18 @@ static pdt_err read_cards(sqlite_conn *c, int64_t user_id, const store_report_so
 pdt_err store_report_read(store *s, int64_t user_id, int64_t from, int64_t to,
 			  const store_report_source *src)
 {
-	/* One read transaction, so commits, links and cards are one snapshot. */
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK
-			     ? PDT_OK
-			     : sqlite_fail(c, sqlite3_errcode(c->db), "report read begin");
+	/* Commits, then links, then cards: one statement each, outside a
+	 * transaction (db.h has read transactions only as write ones, which would
+	 * hold up the sync's writers); a link added in between is simply seen. */
+	db_conn *c = db_checkout(s);
+	pdt_err rc = PDT_OK;
 	if (!rc && src->commit)
 		rc = read_commits(c, user_id, from, to, src);
 	if (!rc && src->link)
 		rc = read_links(c, user_id, from, to, src);
 	if (!rc && src->card)
 		rc = read_cards(c, user_id, src);
-	if (!sqlite3_get_autocommit(c->db))
-		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	return rc;
 }
 
@@ -610,19 +515,19 @@ pdt_err store_report_users_with_commits(store *s, int64_t from, int64_t to, int6
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = q_open(&x, c, sql_users_with_commits, "report users");
+	db_conn *c = db_checkout(s);
+	pdt_err rc = q_open(&x, c, DB_USERS_WITH_COMMITS);
 	if (!rc) {
 		int step;
 		q_i64(&x, 1, from);
 		q_i64(&x, 2, to);
 		while ((step = q_step(&x)) == Q_ROW)
-			*(int64_t *)sqlite_list_push((void **)ids, n, &cap, sizeof **ids) =
+			*(int64_t *)db_list_push((void **)ids, n, &cap, sizeof **ids) =
 				col_i64(&x, 0);
 		rc = step == Q_DONE ? PDT_OK : step;
 	}
 	q_close(&x);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	if (rc) {
 		free(*ids);
 		*ids = NULL;
@@ -635,8 +540,8 @@ pdt_err store_report_auto_state(store *s, int64_t user_id, char *daily, char *mo
 {
 	q x = {0};
 	daily[0] = monthly[0] = '\0';
-	sqlite_conn *c = sqlite_checkout(s);
-	pdt_err rc = q_open(&x, c, sql_auto_get, "report auto state get");
+	db_conn *c = db_checkout(s);
+	pdt_err rc = q_open(&x, c, DB_AUTO_GET);
 	if (!rc) {
 		q_i64(&x, 1, user_id);
 		int step = q_step(&x);
@@ -648,6 +553,6 @@ pdt_err store_report_auto_state(store *s, int64_t user_id, char *daily, char *mo
 		rc = step == Q_ROW || step == Q_DONE ? PDT_OK : step;
 	}
 	q_close(&x);
-	sqlite_checkin(s, c);
+	db_checkin(s, c);
 	return rc;
 }

@@ -14,7 +14,10 @@
 #      MIN_DURATION), side by side: requests/s, p50, p99 and the backup's time.
 # Ends with a summary block to paste into a report.
 #
-# usage: bench/backup.sh          env: SIZE_MB=1024  MIN_DURATION=10
+# The backups run under `nice -n BACKUP_NICE` (10, as pdt-backup.service runs
+# them; BACKUP_NICE=0 for none).
+#
+# usage: bench/backup.sh          env: SIZE_MB=1024  MIN_DURATION=10  BACKUP_NICE=10
 #        BUILD_DIR=build  SKIP_BUILD=1  KEEP_TMP=1  WRK_CONNS=8
 # shellcheck disable=SC2317  # cleanup/stop_pdt are reached through traps
 set -euo pipefail
@@ -25,6 +28,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SIZE_MB=${SIZE_MB:-1024}
 MIN_DURATION=${MIN_DURATION:-10}
 WRK_CONNS=${WRK_CONNS:-8}
+BACKUP_NICE=${BACKUP_NICE:-10}
 HEALTH_WAIT_S=60          # start-up migrates and ANALYZEs a large database
 STOP_WAIT_S=15
 
@@ -36,6 +40,7 @@ for tool in wrk curl python3 openssl cmake; do
 done
 [[ $SIZE_MB =~ ^[0-9]+$ && $SIZE_MB -gt 0 ]] || die "SIZE_MB must be a positive integer"
 [[ $MIN_DURATION =~ ^[0-9]+$ && $MIN_DURATION -gt 0 ]] || die "MIN_DURATION must be positive"
+[[ $BACKUP_NICE =~ ^[0-9]+$ && $BACKUP_NICE -le 19 ]] || die "BACKUP_NICE must be 0..19"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pdt-bench-backup.XXXXXX")
 cd "$TMP"
@@ -142,7 +147,7 @@ cat "$DB" >/dev/null   # the page cache holds the database, as on a server that 
 backup_once() { # path -> prints "wall_ms copy_ms check_ms"
     local t0 t1 out
     t0=$(date +%s%N)
-    out=$("$PDT" db backup "$1")
+    out=$(nice -n "$BACKUP_NICE" "$PDT" db backup "$1")
     t1=$(date +%s%N)
     echo "$(((t1 - t0) / 1000000)) $(sed -n 's/.*copy \([0-9]*\) ms.*/\1/p' <<<"$out") $(sed -n 's/.*ok in \([0-9]*\) ms.*/\1/p' <<<"$out")"
 }
@@ -178,7 +183,7 @@ done
 cat <<EOF
 
 == bench/backup.sh summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))
-database: $ROWS commits, $((DB_BYTES / 1048576)) MiB; copy $((COPY_BYTES / 1048576)) MiB
+database: $ROWS commits, $((DB_BYTES / 1048576)) MiB; copy $((COPY_BYTES / 1048576)) MiB; backups at nice $BACKUP_NICE
 backup alone: ${ALONE_WALL} ms wall (copy ${ALONE_COPY} ms, integrity_check ${ALONE_CHECK} ms)
 wrk -t2 -c$WRK_CONNS -d${D}s --latency (p50/p99):
 EOF

@@ -17,6 +17,7 @@ SEED_MESSAGE = "x" * 2000
 WRITER_MAX_ROWS = 200000   # bounds on the writer loops
 WRITER_MAX_S = 120.0
 BACKUP_TIMEOUT_S = 120.0
+WRITER_PAUSE_S = 0.002
 
 
 def backup_env(db_path):
@@ -60,6 +61,11 @@ class Writer(threading.Thread):
                      1700000000))
                 conn.execute("COMMIT")
                 self.committed = i + 1
+                # A pause between transactions, as any real writer has: a loop
+                # that takes the write lock again at once starves pdt's own
+                # writes past their 5 s busy timeout (SQLite's busy handler
+                # is not a queue).
+                time.sleep(WRITER_PAUSE_S)
         except Exception as e:  # reported by the test
             self.error = e
         finally:

@@ -159,11 +159,13 @@ rm -f "$TMP/alone.db"
 D=$(((ALONE_WALL + 999) / 1000))
 ((D >= MIN_DURATION)) || D=$MIN_DURATION
 
-wrk_run() { # path -> "rps p50 p99"
+wrk_run() { # path -> "rps p50 p99 errors" (errors: non-2xx answers + socket errors)
     wrk -t2 -c"$WRK_CONNS" -d"${D}s" --timeout 30s --latency -H "Authorization: Bearer $TOKEN" \
         "$BASE$1" >"$TMP/wrk.out" 2>&1 || die "wrk failed: $(cat "$TMP/wrk.out")"
     awk '/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-         END { print rps, p50, p99 }' "$TMP/wrk.out"
+         /Non-2xx/ { err += $NF }
+         /Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) err += $i }
+         END { print rps, p50, p99, err + 0 }' "$TMP/wrk.out"
 }
 
 declare -A RES
@@ -187,10 +189,10 @@ database: $ROWS commits, $((DB_BYTES / 1048576)) MiB; copy $((COPY_BYTES / 10485
 backup alone: ${ALONE_WALL} ms wall (copy ${ALONE_COPY} ms, integrity_check ${ALONE_CHECK} ms)
 wrk -t2 -c$WRK_CONNS -d${D}s --latency (p50/p99):
 EOF
-printf '%-22s %-28s %-28s %s\n' endpoint "without: rps p50 p99" "during backup: rps p50 p99" "backup wall/copy/check ms"
+printf '%-22s %-32s %-32s %s\n' endpoint "without: rps p50 p99 errors" "during backup: rps p50 p99 errors" "backup wall/copy/check ms"
 for ep in /healthz /api/user/profile; do
-    read -r b1 b2 b3 <<<"${RES[$ep.base]}"
-    read -r d1 d2 d3 <<<"${RES[$ep.during]}"
+    read -r b1 b2 b3 b4 <<<"${RES[$ep.base]}"
+    read -r d1 d2 d3 d4 <<<"${RES[$ep.during]}"
     read -r w c k <<<"${RES[$ep.backup]}"
-    printf '%-22s %-28s %-28s %s\n' "$ep" "$b1 $b2 $b3" "$d1 $d2 $d3" "$w/$c/$k"
+    printf '%-22s %-32s %-32s %s\n' "$ep" "$b1 $b2 $b3 $b4" "$d1 $d2 $d3 $d4" "$w/$c/$k"
 done

@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build run test test-asan test-tsan fuzz bench clean
+.PHONY: all deps build run test test-asan test-tsan test-package fuzz bench deb clean
 
 all: build
 
@@ -22,8 +22,9 @@ run: build
 	@scripts/gen-env
 	$(BUILD)/pdt serve
 
-# Unit + system + fuzz-corpus tests, then the same again under ASan+UBSan,
-# then the unit and system tests under ThreadSanitizer.
+# Unit + system + fuzz-corpus tests and, as root, the .deb installed with dpkg
+# (label package); then the same again under ASan+UBSan (without the package
+# test), then the unit and system tests under ThreadSanitizer.
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -j$(JOBS)
 	$(MAKE) test-asan
@@ -52,6 +53,16 @@ fuzz:
 
 bench: build
 	bench/api.sh
+
+# The Debian package: $(BUILD)/pdt_<version>_<arch>.deb (see cmake/packaging.cmake).
+deb: build
+	cd $(BUILD) && cpack -G DEB
+	@ls -l $(BUILD)/pdt_*.deb
+
+# The package installed for real with dpkg, run and purged (root only; part of
+# `make test`, where it reports itself skipped without root or dpkg).
+test-package: build
+	cd $(BUILD) && ctest $(CTEST_ARGS) -L package
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz

@@ -1,5 +1,5 @@
 /*
- * pdt — command line: serve | migrate | version | --help.
+ * pdt — command line: serve | sync | migrate | db backup | version | --help.
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 #include <curl/curl.h>
@@ -16,12 +16,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "api/api.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "http/server.h"
+#include "store/backup.h"
 #include "store/store.h"
 #include "sync/commits.h"
 #include "sync/jira.h"
@@ -45,6 +48,10 @@ static const char *usage_text =
 	"               neither is named; every user, or only user ID): 0 when all\n"
 	"               synced, 1 when something failed\n"
 	"  migrate      apply database schema migrations and exit\n"
+	"  db backup [--force] PATH\n"
+	"               write a consistent, integrity-checked copy of the SQLite\n"
+	"               database to PATH while pdt serve keeps running; refuses an\n"
+	"               existing PATH unless --force (PostgreSQL: use pg_dump; exit 2)\n"
 	"  version      print the version and exit\n"
 	"  help, --help show this text\n"
 	"\n"
@@ -187,7 +194,12 @@ static int serve(config *cfg, store *st)
 	}
 	log_info("serve addr=%s port=%d threads=%d version=%s", cfg->server_addr,
 		 cfg->server_port, cfg->http_threads, PDT_VERSION);
+	/* Listening and migrated: tell systemd (Type=notify) we are ready, so
+	 * units ordered after pdt and `systemctl start` wait for this moment.
+	 * Without NOTIFY_SOCKET (not under systemd) this does nothing. */
+	sd_notify(0, "READY=1");
 	int sig = wait_for_signal();
+	sd_notify(0, "STOPPING=1");
 	log_info("shutdown signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	pthread_t wd;
 	if (pthread_create(&wd, NULL, shutdown_watchdog, &cfg->shutdown_timeout_ns) == 0)
@@ -423,6 +435,49 @@ cleanup:
 	return rc;
 }
 
+/* pdt db backup [--force] PATH (see store/backup.h). */
+static int cmd_db(int argc, char **argv)
+{
+	backup_opts o = {.sleep_ms = -1};
+	const char *path = NULL;
+	if (argc < 3 || strcmp(argv[2], "backup") != 0) {
+		fprintf(stderr, "pdt: db: unknown or missing subcommand (pdt db backup PATH)\n");
+		return EXIT_USAGE;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0 && !o.force)
+			o.force = true;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else {
+			fprintf(stderr, "pdt: db backup: unexpected argument \"%s\"\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!path || !path[0]) {
+		fprintf(stderr, "pdt: db backup: missing PATH (pdt db backup [--force] PATH)\n");
+		return EXIT_USAGE;
+	}
+	config cfg = {0};
+	char err[1024];
+	backup_stats st = {0};
+	int rc = load_config(&cfg, false);
+	if (rc)
+		goto cleanup;
+	pdt_err e = backup_run(cfg.database_url, path, &o, &st, err, sizeof err);
+	if (e) {
+		fprintf(stderr, "pdt: db backup: %s\n", err);
+		rc = e == PDT_EINVAL ? EXIT_USAGE : 1;
+		goto cleanup;
+	}
+	printf("pdt: db backup: wrote %s (%lld pages, %lld bytes; copy %lld ms, "
+	       "integrity_check ok in %lld ms)\n", path, (long long)st.pages, (long long)st.bytes,
+	       (long long)st.copy_ms, (long long)st.check_ms);
+cleanup:
+	config_release(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	tune_malloc();
@@ -439,7 +494,7 @@ int main(int argc, char **argv)
 		printf("pdt %s\n", PDT_VERSION);
 		return 0;
 	}
-	if (argc > 2 && strcmp(cmd, "sync") != 0) {
+	if (argc > 2 && strcmp(cmd, "sync") != 0 && strcmp(cmd, "db") != 0) {
 		fprintf(stderr, "pdt: %s takes no arguments\n", cmd);
 		return EXIT_USAGE;
 	}
@@ -454,6 +509,8 @@ int main(int argc, char **argv)
 		rc = cmd_migrate();
 	else if (strcmp(cmd, "sync") == 0)
 		rc = cmd_sync(argc, argv);
+	else if (strcmp(cmd, "db") == 0)
+		rc = cmd_db(argc, argv);
 	else
 		fprintf(stderr, "pdt: unknown command \"%s\" (see pdt --help)\n", cmd);
 	curl_global_cleanup();

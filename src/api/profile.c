@@ -57,8 +57,8 @@ static bool url_like(const char *s)
 
 /* true when a new jira_workspace names another site than the old one (by
  * the normalised base URL; the same site written differently is the same).
- * The old site's sprints and cards are then dropped: the user no longer
- * syncs it. */
+ * The old site's sprints, cards and comments are then dropped: the user no
+ * longer syncs it. jira_workspace is the user's first Jira workspace. */
 static bool site_changed(const char *old_ws, const char *new_ws)
 {
 	if (!new_ws || !old_ws || !*old_ws)
@@ -105,10 +105,15 @@ void api_profile_put(void *app, http_req *req, http_resp *resp)
 	u.gitlab_token_enc = enc[1];
 	u.jira_token_enc = enc[2];
 	bool moved = site_changed(api_user(req)->jira_workspace, u.jira_workspace);
-	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, timeutil_now());
-	if (!rc && moved)
-		rc = store_jira_forget(a->st, req->user_id);
-	if (rc)
+	int64_t now = timeutil_now();
+	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, now);
+	/* jira_workspace / jira_project_keys are the first workspace's. */
+	if (!rc)
+		rc = store_jira_workspace_set_first(a->st, req->user_id, u.jira_workspace,
+						    u.jira_project_keys, moved, now);
+	if (rc == PDT_ECONFLICT)
+		http_resp_error(resp, 409, "workspace already exists");
+	else if (rc)
 		http_resp_from_err(resp, rc, "user not found");
 	else
 		http_resp_message(resp, 200, "profile updated");

@@ -75,6 +75,16 @@ typedef enum sqlite_stmt_id {
 	SQ_JIRA_FORGET_SPRINTS,
 	SQ_JIRA_FORGET_STATUS,
 	SQ_SPRINT_DELETE,
+	SQ_WS_LIST,
+	SQ_WS_GET,
+	SQ_WS_INSERT,
+	SQ_WS_UPDATE,
+	SQ_WS_DELETE,
+	SQ_WS_SET_LAST_SUCCESS,
+	SQ_JIRA_FORGET_COMMENTS,
+	SQ_COMMENT_UPSERT,
+	SQ_COMMENT_PRUNE,
+	SQ_COMMENT_LIST,
 	SQ__COUNT
 } sqlite_stmt_id;
 
@@ -151,6 +161,16 @@ int sqlite_bind_time(sqlite3_stmt *st, int idx, int64_t t);
 pdt_err sqlite_each_row(store *s, sqlite_stmt_id id, int64_t user_id, int64_t arg,
 			const char *text_arg, void (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
 			bool *any);
+
+/* The same with ?1..?nints bound to ints[] and, when text_idx > 0,
+ * ?text_idx to text (statements with more or other parameters). */
+pdt_err sqlite_each_row_args(store *s, sqlite_stmt_id id, const int64_t *ints, int nints,
+			     int text_idx, const char *text,
+			     void (*row)(sqlite3_stmt *st, void *ctx), void *ctx, bool *any);
+/* Runs a write statement on c with ?1..?nints = ints[] and, when text_idx > 0,
+ * ?text_idx = text. */
+pdt_err sqlite_exec_args(sqlite_conn *c, sqlite_stmt_id id, const int64_t *ints, int nints,
+			 int text_idx, const char *text, const char *op);
 
 /* Grows *items (of `size`-byte elements) so index *n is valid; returns it
  * zeroed and increments *n. */

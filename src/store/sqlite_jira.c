@@ -45,6 +45,55 @@ pdt_err sqlite_each_row(store *s, sqlite_stmt_id id, int64_t user_id, int64_t ar
 	return rc;
 }
 
+static int bind_args(sqlite3_stmt *st, const int64_t *ints, int nints, int text_idx,
+		     const char *text)
+{
+	int src = SQLITE_OK;
+	for (int i = 0; src == SQLITE_OK && i < nints; i++)
+		src = sqlite3_bind_int64(st, i + 1, ints[i]);
+	if (src == SQLITE_OK && text_idx > 0)
+		src = sqlite_bind_text(st, text_idx, text);
+	return src;
+}
+
+pdt_err sqlite_each_row_args(store *s, sqlite_stmt_id id, const int64_t *ints, int nints,
+			     int text_idx, const char *text,
+			     void (*row)(sqlite3_stmt *st, void *ctx), void *ctx, bool *any)
+{
+	sqlite_conn *c = sqlite_checkout(s);
+	sqlite3_stmt *st = sqlite_stmt(c, id);
+	int src = st ? bind_args(st, ints, nints, text_idx, text) : SQLITE_ERROR;
+	if (any)
+		*any = false;
+	while (src == SQLITE_OK || src == SQLITE_ROW) {
+		src = sqlite3_step(st);
+		if (src != SQLITE_ROW)
+			break;
+		if (any)
+			*any = true;
+		row(st, ctx);
+	}
+	pdt_err rc = src == SQLITE_DONE ? PDT_OK : st ? sqlite_fail(c, src, "read") : PDT_ESTORE;
+	sqlite_stmt_done(st);
+	sqlite_checkin(s, c);
+	return rc;
+}
+
+pdt_err sqlite_exec_args(sqlite_conn *c, sqlite_stmt_id id, const int64_t *ints, int nints,
+			 int text_idx, const char *text, const char *op)
+{
+	sqlite3_stmt *st = sqlite_stmt(c, id);
+	pdt_err rc;
+	if (!st)
+		return PDT_ESTORE;
+	if (bind_args(st, ints, nints, text_idx, text))
+		rc = sqlite_fail(c, sqlite3_errcode(c->db), op);
+	else
+		rc = sqlite_step_done(c, st, op);
+	sqlite_stmt_done(st);
+	return rc;
+}
+
 /* ---- sprints ---- */
 
 void store_sprint_release(store_sprint *s)
@@ -79,6 +128,7 @@ static void read_sprint(sqlite3_stmt *st, store_sprint *s)
 	s->complete_date = sqlite3_column_int64(st, 8);
 	s->issues_synced_at = sqlite3_column_int64(st, 9);
 	s->created_at = sqlite3_column_int64(st, 10);
+	s->workspace_id = sqlite3_column_int64(st, 11);
 }
 
 typedef struct list_acc {
@@ -100,11 +150,13 @@ static void read_sprint_v(sqlite3_stmt *st, void *out)
 	read_sprint(st, out);
 }
 
-pdt_err store_sprint_list(store *s, int64_t user_id, struct store_sprint_list *out)
+pdt_err store_sprint_list(store *s, int64_t user_id, int64_t workspace_id,
+			  struct store_sprint_list *out)
 {
 	memset(out, 0, sizeof *out);
 	list_acc a = {(void **)&out->items, &out->n, 0, sizeof *out->items, read_sprint_v};
-	pdt_err rc = sqlite_each_row(s, SQ_SPRINT_LIST, user_id, 0, NULL, push_row, &a, NULL);
+	pdt_err rc = sqlite_each_row(s, SQ_SPRINT_LIST, user_id, workspace_id, NULL, push_row, &a,
+				     NULL);
 	if (rc)
 		store_sprint_list_release(out);
 	return rc;
@@ -132,9 +184,9 @@ pdt_err store_sprint_get(store *s, int64_t user_id, int64_t sprint_id, store_spr
 	return one_sprint(s, SQ_SPRINT_GET, user_id, sprint_id, out);
 }
 
-pdt_err store_sprint_active(store *s, int64_t user_id, store_sprint *out)
+pdt_err store_sprint_active(store *s, int64_t user_id, int64_t workspace_id, store_sprint *out)
 {
-	return one_sprint(s, SQ_SPRINT_ACTIVE, user_id, 0, out);
+	return one_sprint(s, SQ_SPRINT_ACTIVE, user_id, workspace_id, out);
 }
 
 /* ---- cards ---- */
@@ -149,6 +201,7 @@ void store_card_release(store_card *c)
 	free(c->assignee);
 	free(c->issue_type);
 	free(c->details_json);
+	free(c->description);
 	memset(c, 0, sizeof *c);
 }
 
@@ -175,25 +228,30 @@ static void read_card_v(sqlite3_stmt *st, void *out)
 	c->sprint_id = sqlite3_column_int64(st, 7);
 	c->details_json = sqlite_col_dup(st, 8);
 	c->created_at = sqlite3_column_int64(st, 9);
+	c->workspace_id = sqlite3_column_int64(st, 10);
+	c->description = sqlite_col_dup(st, 11);
 }
 
-pdt_err store_card_list(store *s, int64_t user_id, int64_t sprint_id,
+pdt_err store_card_list(store *s, int64_t user_id, int64_t workspace_id, int64_t sprint_id,
 			struct store_card_list *out)
 {
+	const int64_t args[] = {user_id, sprint_id, workspace_id};
 	memset(out, 0, sizeof *out);
 	list_acc a = {(void **)&out->items, &out->n, 0, sizeof *out->items, read_card_v};
-	pdt_err rc = sqlite_each_row(s, SQ_CARD_LIST, user_id, sprint_id, NULL, push_row, &a, NULL);
+	pdt_err rc = sqlite_each_row_args(s, SQ_CARD_LIST, args, 3, 0, NULL, push_row, &a, NULL);
 	if (rc)
 		store_card_list_release(out);
 	return rc;
 }
 
-pdt_err store_card_get(store *s, int64_t user_id, const char *key, store_card *out)
+pdt_err store_card_get(store *s, int64_t user_id, int64_t workspace_id, const char *key,
+		       store_card *out)
 {
 	struct store_card_list l = {0};
 	list_acc a = {(void **)&l.items, &l.n, 0, sizeof *l.items, read_card_v};
 	memset(out, 0, sizeof *out);
-	pdt_err rc = sqlite_each_row(s, SQ_CARD_GET, user_id, 0, key, push_row, &a, NULL);
+	pdt_err rc = sqlite_each_row(s, SQ_CARD_GET, user_id, workspace_id, key, push_row, &a,
+				     NULL);
 	if (!rc && l.n == 0)
 		rc = PDT_ENOTFOUND;
 	if (!rc) {
@@ -206,8 +264,8 @@ pdt_err store_card_get(store *s, int64_t user_id, const char *key, store_card *o
 
 /* ---- the Jira pass's write ---- */
 
-static pdt_err upsert_sprint(sqlite_conn *c, int64_t user_id, const store_sprint_in *in,
-			     int64_t now)
+static pdt_err upsert_sprint(sqlite_conn *c, int64_t user_id, int64_t ws,
+			     const store_sprint_in *in, int64_t now)
 {
 	sqlite3_stmt *st = sqlite_stmt(c, SQ_SPRINT_UPSERT);
 	if (!st)
@@ -217,7 +275,7 @@ static pdt_err upsert_sprint(sqlite_conn *c, int64_t user_id, const store_sprint
 	    sqlite_bind_time(st, 3, in->board_id) || sqlite_bind_text0(st, 4, in->name) ||
 	    sqlite_bind_text0(st, 5, in->state) || sqlite_bind_time(st, 6, in->start_date) ||
 	    sqlite_bind_time(st, 7, in->end_date) || sqlite_bind_time(st, 8, in->complete_date) ||
-	    sqlite3_bind_int64(st, 9, now))
+	    sqlite3_bind_int64(st, 9, now) || sqlite3_bind_int64(st, 10, ws))
 		rc = sqlite_fail(c, sqlite3_errcode(c->db), "sprint bind");
 	else
 		rc = sqlite_step_done(c, st, "sprint upsert");
@@ -225,7 +283,8 @@ static pdt_err upsert_sprint(sqlite_conn *c, int64_t user_id, const store_sprint
 	return rc;
 }
 
-static pdt_err upsert_card(sqlite_conn *c, int64_t user_id, const store_card_in *in, int64_t now)
+static pdt_err upsert_card(sqlite_conn *c, int64_t user_id, int64_t ws, const store_card_in *in,
+			   int64_t now)
 {
 	sqlite3_stmt *st = sqlite_stmt(c, SQ_CARD_UPSERT);
 	if (!st)
@@ -239,7 +298,8 @@ static pdt_err upsert_card(sqlite_conn *c, int64_t user_id, const store_card_in 
 		 sqlite_bind_time(st, 7, in->jira_sprint_id) ||
 		 sqlite_bind_text(st, 8, in->details_json) ||
 		 sqlite_bind_time(st, 9, in->jira_updated_at) || sqlite3_bind_int64(st, 10, now) ||
-		 sqlite3_bind_int(st, 11, in->keep_sprint))
+		 sqlite3_bind_int(st, 11, in->keep_sprint) || sqlite3_bind_int64(st, 12, ws) ||
+		 sqlite_bind_text(st, 13, in->description))
 		rc = sqlite_fail(c, sqlite3_errcode(c->db), "card bind");
 	else
 		rc = sqlite_step_done(c, st, "card upsert");
@@ -247,19 +307,47 @@ static pdt_err upsert_card(sqlite_conn *c, int64_t user_id, const store_card_in 
 	return rc;
 }
 
-static pdt_err mark_issues_synced(sqlite_conn *c, int64_t user_id, int64_t jira_sprint_id,
-				  int64_t now)
+static pdt_err mark_issues_synced(sqlite_conn *c, int64_t user_id, int64_t ws,
+				  int64_t jira_sprint_id, int64_t now)
 {
-	sqlite3_stmt *st = sqlite_stmt(c, SQ_SPRINT_ISSUES_SYNCED);
+	const int64_t args[] = {user_id, jira_sprint_id, now, ws};
+	return sqlite_exec_args(c, SQ_SPRINT_ISSUES_SYNCED, args, 4, 0, NULL, "sprint synced");
+}
+
+static pdt_err upsert_comment(sqlite_conn *c, int64_t user_id, int64_t ws, const char *key,
+			      const store_comment_in *in, int64_t now)
+{
+	sqlite3_stmt *st = sqlite_stmt(c, SQ_COMMENT_UPSERT);
 	if (!st)
 		return PDT_ESTORE;
 	pdt_err rc;
-	if (sqlite3_bind_int64(st, 1, user_id) || sqlite3_bind_int64(st, 2, jira_sprint_id) ||
-	    sqlite3_bind_int64(st, 3, now))
-		rc = sqlite_fail(c, sqlite3_errcode(c->db), "sprint synced bind");
+	if (!in->comment_id || !*in->comment_id)
+		rc = PDT_EINVAL;
+	else if (sqlite3_bind_int64(st, 1, user_id) || sqlite3_bind_int64(st, 2, ws) ||
+		 sqlite_bind_text(st, 3, key) || sqlite_bind_text(st, 4, in->comment_id) ||
+		 sqlite_bind_text0(st, 5, in->author) || sqlite_bind_text0(st, 6, in->author_email) ||
+		 sqlite_bind_text0(st, 7, in->body) || sqlite_bind_time(st, 8, in->commented_at) ||
+		 sqlite3_bind_int64(st, 9, now))
+		rc = sqlite_fail(c, sqlite3_errcode(c->db), "comment bind");
 	else
-		rc = sqlite_step_done(c, st, "sprint synced");
+		rc = sqlite_step_done(c, st, "comment upsert");
 	sqlite_stmt_done(st);
+	return rc;
+}
+
+/* A card whose comments arrived whole: each upserted, the stored ones this
+ * pass did not see (deleted upstream) dropped. */
+static pdt_err card_comments(sqlite_conn *c, int64_t user_id, int64_t ws, const store_card_in *in,
+			     int64_t now)
+{
+	pdt_err rc = PDT_OK;
+	if (!in->comments_known)
+		return PDT_OK;
+	for (size_t i = 0; !rc && i < in->ncomments; i++)
+		rc = upsert_comment(c, user_id, ws, in->key, &in->comments[i], now);
+	const int64_t args[] = {user_id, ws, 0, now};
+	if (!rc)
+		rc = sqlite_exec_args(c, SQ_COMMENT_PRUNE, args, 4, 3, in->key, "comment prune");
 	return rc;
 }
 
@@ -271,51 +359,26 @@ pdt_err store_jira_apply(store *s, const store_jira_update *u, int64_t now)
 		return rc;
 	/* Sprints first: a card's sprint_id is looked up from its Jira sprint. */
 	for (size_t i = 0; !rc && i < u->nsprints; i++)
-		rc = upsert_sprint(c, u->user_id, &u->sprints[i], now);
-	for (size_t i = 0; !rc && i < u->ncards; i++)
-		rc = upsert_card(c, u->user_id, &u->cards[i], now);
+		rc = upsert_sprint(c, u->user_id, u->workspace_id, &u->sprints[i], now);
+	for (size_t i = 0; !rc && i < u->ncards; i++) {
+		rc = upsert_card(c, u->user_id, u->workspace_id, &u->cards[i], now);
+		if (!rc)
+			rc = card_comments(c, u->user_id, u->workspace_id, &u->cards[i], now);
+	}
 	for (size_t i = 0; !rc && i < u->nissues_synced; i++)
-		rc = mark_issues_synced(c, u->user_id, u->issues_synced[i], now);
+		rc = mark_issues_synced(c, u->user_id, u->workspace_id, u->issues_synced[i], now);
 	return sqlite_write_end(s, c, rc);
 }
 
-/* Runs the statement with ?1 = user_id (and ?2 = arg when it has one). */
-static pdt_err exec_user(sqlite_conn *c, sqlite_stmt_id id, int64_t user_id, int64_t arg)
-{
-	sqlite3_stmt *st = sqlite_stmt(c, id);
-	pdt_err rc;
-	if (!st)
-		return PDT_ESTORE;
-	if (sqlite3_bind_int64(st, 1, user_id) ||
-	    (sqlite3_bind_parameter_count(st) >= 2 && sqlite3_bind_int64(st, 2, arg)))
-		rc = sqlite_fail(c, sqlite3_errcode(c->db), "jira bind");
-	else
-		rc = sqlite_step_done(c, st, "jira write");
-	sqlite_stmt_done(st);
-	return rc;
-}
-
-pdt_err store_jira_forget(store *s, int64_t user_id)
+pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t workspace_id,
+			    int64_t jira_sprint_id)
 {
 	sqlite_conn *c = NULL;
+	const int64_t args[] = {user_id, jira_sprint_id, workspace_id};
 	pdt_err rc = sqlite_write_begin(s, &c);
 	if (rc)
 		return rc;
-	rc = exec_user(c, SQ_JIRA_FORGET_CARDS, user_id, 0);
-	if (!rc)
-		rc = exec_user(c, SQ_JIRA_FORGET_SPRINTS, user_id, 0);
-	if (!rc)
-		rc = exec_user(c, SQ_JIRA_FORGET_STATUS, user_id, 0);
-	return sqlite_write_end(s, c, rc);
-}
-
-pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t jira_sprint_id)
-{
-	sqlite_conn *c = NULL;
-	pdt_err rc = sqlite_write_begin(s, &c);
-	if (rc)
-		return rc;
-	rc = exec_user(c, SQ_SPRINT_DELETE, user_id, jira_sprint_id);
+	rc = sqlite_exec_args(c, SQ_SPRINT_DELETE, args, 3, 0, NULL, "sprint delete");
 	return sqlite_write_end(s, c, rc);
 }
 

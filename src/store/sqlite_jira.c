@@ -335,19 +335,20 @@ static pdt_err upsert_comment(sqlite_conn *c, int64_t user_id, int64_t ws, const
 	return rc;
 }
 
-/* A card whose comments arrived whole: each upserted, the stored ones this
- * pass did not see (deleted upstream) dropped. */
+/* A card whose comments arrived whole: the stored ones are marked, each
+ * that came is upserted (unmarked), and the ones still marked (deleted
+ * upstream) are dropped. */
 static pdt_err card_comments(sqlite_conn *c, int64_t user_id, int64_t ws, const store_card_in *in,
 			     int64_t now)
 {
-	pdt_err rc = PDT_OK;
+	const int64_t args[] = {user_id, ws};
 	if (!in->comments_known)
 		return PDT_OK;
+	pdt_err rc = sqlite_exec_args(c, SQ_COMMENT_MARK, args, 2, 3, in->key, "comment mark");
 	for (size_t i = 0; !rc && i < in->ncomments; i++)
 		rc = upsert_comment(c, user_id, ws, in->key, &in->comments[i], now);
-	const int64_t args[] = {user_id, ws, 0, now};
 	if (!rc)
-		rc = sqlite_exec_args(c, SQ_COMMENT_PRUNE, args, 4, 3, in->key, "comment prune");
+		rc = sqlite_exec_args(c, SQ_COMMENT_PRUNE, args, 2, 3, in->key, "comment prune");
 	return rc;
 }
 

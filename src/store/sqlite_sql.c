@@ -221,8 +221,10 @@ const char *const sqlite_sql[SQ__COUNT] = {
 		"card_key = excluded.card_key, author = excluded.author, "
 		"author_email = excluded.author_email, body = excluded.body, "
 		"commented_at = excluded.commented_at, synced_at = excluded.synced_at",
+	[SQ_COMMENT_MARK] = "UPDATE jira_comments SET synced_at = -1 WHERE user_id = ?1 "
+			    "AND workspace_id = ?2 AND card_key = ?3",
 	[SQ_COMMENT_PRUNE] = "DELETE FROM jira_comments WHERE user_id = ?1 AND workspace_id = ?2 "
-			     "AND card_key = ?3 AND synced_at <> ?4",
+			     "AND card_key = ?3 AND synced_at = -1",
 	[SQ_COMMENT_LIST] = "SELECT " COMMENT_COLS " FROM jira_comments WHERE user_id = ?1 "
 			    "AND workspace_id = ?2 AND card_key = ?3 "
 			    "ORDER BY commented_at IS NULL, commented_at, id",

@@ -97,9 +97,9 @@ SELECT id, user_id, ws_id, card_key, summary, status, assignee, issue_type, spri
 DROP TABLE m005_sprints;
 DROP TABLE m005_cards;
 
--- A card's comments as plain text. synced_at: the pass that last saw the
--- comment; a card whose comments arrived whole drops the ones that pass did
--- not see (deleted upstream).
+-- A card's comments as plain text. synced_at: when a pass last saw the
+-- comment; a pass that has all of a card's comments marks the stored ones
+-- (-1), writes what came and drops what is still marked (deleted upstream).
 CREATE TABLE jira_comments (
     id           INTEGER PRIMARY KEY,
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,

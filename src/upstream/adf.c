@@ -21,6 +21,7 @@ typedef struct adf_out {
 	bool full;
 	bool after_prefix; /* a list marker was just written: the item's first block stays on its line */
 	int in_cell;       /* inside a table cell: blocks are separated by spaces */
+	bool cell_space;   /* the last byte is such a space (dropped at the row's end) */
 	size_t nodes;
 } adf_out;
 
@@ -40,6 +41,7 @@ static void put(adf_out *o, const char *p, size_t n)
 	o->len += n;
 	o->s[o->len] = '\0';
 	o->after_prefix = false;
+	o->cell_space = false;
 }
 
 static void puts_(adf_out *o, const char *s)
@@ -64,9 +66,15 @@ static bool at_line_start(const adf_out *o)
 static void end_line(adf_out *o)
 {
 	if (o->in_cell) {
-		if (o->len && o->s[o->len - 1] != ' ')
+		if (!at_line_start(o) && o->s[o->len - 1] != ' ') {
 			put(o, " ", 1);
+			o->cell_space = !o->full;
+		}
 		return;
+	}
+	if (o->cell_space) {
+		o->s[--o->len] = '\0';
+		o->cell_space = false;
 	}
 	if (!at_line_start(o))
 		put(o, "\n", 1);

@@ -107,10 +107,14 @@ void api_profile_put(void *app, http_req *req, http_resp *resp)
 	bool moved = site_changed(api_user(req)->jira_workspace, u.jira_workspace);
 	int64_t now = timeutil_now();
 	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, now);
-	/* jira_workspace / jira_project_keys are the first workspace's. */
+	/* jira_workspace / jira_project_keys are the first workspace's; one
+	 * created now takes the keys set before it (the profile shows them). */
+	const char *keys = u.jira_project_keys;
+	if (!keys && !*api_user(req)->jira_workspace)
+		keys = api_user(req)->jira_project_keys;
 	if (!rc)
-		rc = store_jira_workspace_set_first(a->st, req->user_id, u.jira_workspace,
-						    u.jira_project_keys, moved, now);
+		rc = store_jira_workspace_set_first(a->st, req->user_id, u.jira_workspace, keys,
+						    moved, now);
 	if (rc == PDT_ECONFLICT)
 		http_resp_error(resp, 409, "workspace already exists");
 	else if (rc)

@@ -17,14 +17,15 @@
 	"created_at, updated_at"
 
 /* The same for reads: the profile's jira_workspace / jira_project_keys are
- * the user's first Jira workspace (migration 005). */
-#define WS_FIRST(col) \
+ * the user's first Jira workspace (migration 005); project keys set before
+ * any site exists are the user's own until a workspace takes them. */
+#define WS_FIRST(col, dflt) \
 	"COALESCE((SELECT w." col " FROM jira_workspaces w WHERE w.user_id = users.id " \
-	"ORDER BY w.id LIMIT 1), '')"
+	"ORDER BY w.id LIMIT 1), " dflt ")"
 #define USER_COLS_READ                                                                  \
 	"id, email, name, password_hash, github_token, gitlab_token, gitlab_url, "     \
-	"jira_email, jira_token, " WS_FIRST("workspace") ", jira_username, "            \
-	WS_FIRST("project_keys") ", created_at, updated_at"
+	"jira_email, jira_token, " WS_FIRST("workspace", "''") ", jira_username, "      \
+	WS_FIRST("project_keys", "jira_project_keys") ", created_at, updated_at"
 
 #define REPO_COLS "id, user_id, name, owner, provider, url, is_valid, last_synced_at, created_at"
 

@@ -151,6 +151,15 @@ class WorkspaceCrudTest(WsCase):
         prof = self.call(srv, tok2, "GET", "/api/user/profile")
         self.assertEqual((prof["jira_workspace"], prof["jira_project_keys"]),
                          (other.base_url, "OTH"))
+        # Keys set before the site: the workspace created later takes them.
+        tok3, _ = self.user(srv)
+        self.call(srv, tok3, "PUT", "/api/user/profile", {"jira_project_keys": "K1"})
+        self.assertEqual(self.call(srv, tok3, "GET", "/api/user/profile")["jira_project_keys"],
+                         "K1")
+        self.call(srv, tok3, "PUT", "/api/user/profile", {"jira_workspace": other.base_url})
+        self.assertEqual([(w["workspace"], w["project_keys"]) for w in
+                          self.call(srv, tok3, "GET", "/api/jira/workspaces")],
+                         [(other.base_url, "K1")])
         # Clearing jira_workspace removes the first workspace (and its data).
         self.call(srv, tok, "PUT", "/api/user/profile", {"jira_workspace": ""})
         self.assertEqual([w["workspace"] for w in

@@ -70,6 +70,26 @@ static bool site_changed(const char *old_ws, const char *new_ws)
 	return changed;
 }
 
+/* true when ws names the site of one of the user's other workspaces (not
+ * the first, which jira_workspace rewrites): two workspaces never share a
+ * site. */
+static bool site_of_another(api_app *a, int64_t user_id, const char *ws)
+{
+	struct store_jira_workspace_list l = {0};
+	char *base = ws && *ws ? jira_base_url(ws) : NULL;
+	bool taken = false;
+	if (base && store_jira_workspace_list(a->st, user_id, &l) == PDT_OK) {
+		for (size_t i = 1; i < l.n && !taken; i++) {
+			char *other = jira_base_url(l.items[i].workspace);
+			taken = other && strcasecmp(other, base) == 0;
+			free(other);
+		}
+	}
+	store_jira_workspace_list_release(&l);
+	free(base);
+	return taken;
+}
+
 void api_profile_put(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
@@ -95,6 +115,10 @@ void api_profile_put(void *app, http_req *req, http_resp *resp)
 		u.gitlab_url = DEFAULT_GITLAB_URL;
 	if (u.gitlab_url && !url_like(u.gitlab_url)) {
 		http_resp_error(resp, 400, "gitlab_url must start with http:// or https://");
+		return;
+	}
+	if (site_of_another(a, req->user_id, u.jira_workspace)) {
+		http_resp_error(resp, 409, "workspace already exists");
 		return;
 	}
 	if (seal_token(a, gh, &enc[0]) || seal_token(a, gl, &enc[1]) || seal_token(a, jt, &enc[2])) {

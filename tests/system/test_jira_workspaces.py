@@ -145,6 +145,9 @@ class WorkspaceCrudTest(WsCase):
         prof = self.call(srv, tok, "GET", "/api/user/profile")
         self.assertEqual((prof["jira_workspace"], prof["jira_project_keys"]),
                          (fake.base_url, "PROJ"))
+        # The profile cannot point the first workspace at another one's site.
+        self.assertError(srv.request("PUT", "/api/user/profile",
+                                     {"jira_workspace": other.base_url + "/"}, token=tok), 409)
         # A user configured only through workspaces reports them in the profile.
         tok2, _ = self.user(srv)
         self.add_ws(srv, tok2, other.base_url, project_keys="OTH")

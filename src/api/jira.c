@@ -1,6 +1,10 @@
-/* /api/jira: sprints, the active sprint, cards and a card's detail, served
- * from stored data; a user whose Jira data was never synced gets one
- * bounded pass first (jira_serve, at the end). */
+/* /api/jira: sprints, the active sprint, cards, a card's detail and its
+ * comments, served from stored data; a user whose Jira data was never
+ * synced gets one bounded pass first (jira_serve, at the end). Every route
+ * takes ?workspace_id= (one of the caller's workspaces, else 404 "workspace
+ * not found"); without it they cover all the caller's workspaces, and a
+ * card key found in several is the one of the oldest workspace. Each
+ * workspace's project_keys filter its cards in listings. */
 #include "api/api.h"
 
 #include <stdlib.h>

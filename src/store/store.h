@@ -66,6 +66,10 @@ typedef struct store_user {
 	char *gitlab_url;
 	char *jira_email;
 	char *jira_token_enc;   /* NULL when not set */
+	/* Read from the user's first Jira workspace (lowest id; "" without
+	 * one); jira_project_keys falls back to the user's own column when
+	 * there is no workspace yet. Written to users (and, through the API,
+	 * to the first workspace: store_jira_workspace_set_first). */
 	char *jira_workspace;
 	char *jira_username;
 	char *jira_project_keys;

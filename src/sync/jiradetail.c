@@ -261,6 +261,8 @@ typedef struct comment_acc {
 static int on_comment(const jira_comment *cm, void *ctx)
 {
 	comment_acc *a = ctx;
+	if (a->n >= JIRADETAIL_COMMENTS_MAX)
+		return 1; /* listed newest first: the newest are kept */
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 128;
 		a->v = xrealloc(a->v, a->cap * sizeof *a->v);

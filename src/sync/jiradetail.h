@@ -13,7 +13,9 @@
  * issue whose embedded changelog was
  * truncated gets its whole history fetched before its detail is written,
  * and one whose embedded comments were truncated gets all its comments
- * (GET /rest/api/2/issue/{key}/comment, that issue only). Each card carries
+ * (GET /rest/api/2/issue/{key}/comment, that issue only; the newest
+ * JIRADETAIL_COMMENTS_MAX are kept, a bound on one card's memory and rows).
+ * Each card carries
  * its description (plain text) and, when the listing had the comment field,
  * every comment it has now, so the store drops the ones deleted upstream.
  *
@@ -27,6 +29,8 @@
 
 #include "store/store.h"
 #include "upstream/jira.h"
+
+#define JIRADETAIL_COMMENTS_MAX 2000
 
 typedef struct jiradetail_set {
 	store_card_in *cards; /* owned strings */

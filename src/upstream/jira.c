@@ -1352,7 +1352,7 @@ pdt_err jira_issue_comments(upstream_client *c, const jira_ref *ref, const char 
 					      urlenc_append(&prefix, key) ||
 					      buf_appends(&prefix, "/comment?"));
 	if (!rc)
-		rc = list_all(&call, buf_str(&prefix), JIRA_COMMENT_PAGE, "&orderBy=created",
+		rc = list_all(&call, buf_str(&prefix), JIRA_COMMENT_PAGE, "&orderBy=-created",
 			      comments_on_page, &cc);
 	call_release(&call);
 	buf_release(&prefix);

@@ -186,8 +186,9 @@ pdt_err jira_sprint_issues(upstream_client *c, const jira_ref *ref, int64_t spri
 pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char *key,
 			     jira_change_cb cb, void *ctx, provider_result *res);
 
-/* GET /rest/api/2/issue/{key}/comment (all pages, oldest first as Jira
- * lists them): an issue whose embedded comments were truncated. */
+/* GET /rest/api/2/issue/{key}/comment?orderBy=-created (all pages, newest
+ * first, until cb stops it): an issue whose embedded comments were
+ * truncated. */
 pdt_err jira_issue_comments(upstream_client *c, const jira_ref *ref, const char *key,
 			    jira_comment_cb cb, void *ctx, provider_result *res);
 

@@ -348,6 +348,14 @@ class CommentsAndDescriptionsTest(WsCase):
         self.assertError(self.srv.request("GET", "/api/jira/cards/NOPE-9/comments",
                                           token=self.tok), 404, "card not found")
 
+    def test_comments_per_card_are_bounded_to_the_newest(self):
+        self.fake.add_comments(self.plain, 2100, at=time.time() - 3 * DAY, body="n {i}")
+        self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
+        got = self.comments(self.plain)
+        self.assertEqual(len(got), 2000)
+        self.assertEqual([c["body"] for c in got[:2]] + [got[-1]["body"]],
+                         ["n 101", "n 102", "n 2100"])
+
     def test_descriptions_adf_and_plain(self):
         self.assertEqual(self.sync(self.srv, self.tok)["error"], "")
         # The sprint listing (agile API) sends v2 text; adf_plain is what the fake shows.

@@ -2,9 +2,12 @@
 #define PDT_STORE_STORE_H
 /*
  * store: the one persistence interface the rest of pdt sees. Handlers and sync
- * code never see SQL or a database handle. Today's backend is SQLite
- * (store_sqlite.c); a PostgreSQL backend implements this same header later,
- * chosen by the DATABASE_URL scheme in store_open().
+ * code never see SQL or a database handle. The logic lives once, in
+ * store_users.c, store_repos.c, store_commits.c, store_sync.c, store_jira.c
+ * and store_schema.c, on top of the driver interface db.h; store_open()
+ * picks the driver by the DATABASE_URL scheme. Backends built today: SQLite
+ * (db_sqlite.c, "sqlite://PATH"). PostgreSQL ("postgres://") is recognised
+ * but not built yet: store_open() answers PDT_EINVAL saying so.
  *
  * Threads: a store* is shared by every thread. Each call checks a connection
  * out of an internal pool for its duration. Writes are serialised inside the

@@ -1,5 +1,6 @@
 /*
- * Unit tests for the SQLite store (src/store/store_sqlite.c, sqlite_*.c).
+ * Unit tests for the store on its SQLite driver (src/store/store_*.c, db.c,
+ * db_sqlite.c).
  * Every test gets its own temporary directory and database file under
  * $PDT_TEST_TMPDIR (or /tmp), removed again afterwards.
  */
@@ -18,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "store/sqlite_internal.h"
+#include "store/db_sqlite.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -156,6 +157,7 @@ static void test_open_rejects_bad_urls(void **state)
 			 PDT_EINVAL);
 	assert_null(s);
 	assert_non_null(strstr(err, "unsupported scheme"));
+	assert_non_null(strstr(err, "not built yet"));
 	assert_null(strstr(err, "s3cr3tpw"));
 	assert_int_equal(store_open("sqlite://", 1, &s, err, sizeof err), PDT_EINVAL);
 	assert_int_equal(store_open("sqlite:/x.db", 1, &s, err, sizeof err), PDT_EINVAL);
@@ -225,17 +227,54 @@ static void test_migrate_idempotent(void **state)
 static void test_connection_pragmas(void **state)
 {
 	fixture *f = *state;
-	sqlite_conn *c = sqlite_checkout(f->s);
+	db_conn *c = db_checkout(f->s);
+	sqlite3 *db = db_sqlite_handle(c);
 	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), 0);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(c->db, "PRAGMA foreign_keys", -1, &st, NULL), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &st, NULL), 0);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	sqlite3_finalize(st);
-	sqlite_checkin(f->s, c);
+	db_checkin(f->s, c);
+}
+
+/* Every statement id has SQL for each dialect, and SQLite prepares it: an id
+ * added without its row in store_sql.c fails here, not on first use. */
+static void test_every_statement_prepares(void **state)
+{
+	fixture *f = *state;
+	db_conn *c = db_checkout(f->s);
+	for (int id = 0; id < DB__COUNT; id++) {
+		assert_non_null(db_sql_text(DB_SQLITE, (db_stmt_id)id));
+		assert_non_null(db_sql_text(DB_POSTGRES, (db_stmt_id)id));
+		db_stmt *st = db_stmt_get(c, (db_stmt_id)id);
+		assert_non_null(st);
+		assert_true(db_param_count(st) >= 0);
+	}
+	db_checkin(f->s, c);
+}
+
+/* A failed bind is reported by the next step, and db_stmt_done clears it. */
+static void test_bind_error_is_sticky(void **state)
+{
+	fixture *f = *state;
+	int64_t uid = mk_user(f->s, "sticky@example.com");
+	db_conn *c = db_checkout(f->s);
+	db_stmt *st = db_stmt_get(c, DB_USER_EXISTS);
+	assert_non_null(st);
+	assert_int_not_equal(db_bind_int64(st, 7, uid), PDT_OK); /* no ?7 */
+	assert_int_equal(db_bind_int64(st, 1, uid), PDT_OK);
+	assert_int_equal(db_step(st), PDT_ESTORE);
+	db_stmt_done(st);
+	assert_int_equal(db_bind_int64(st, 1, uid), PDT_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_col_int64(st, 0), 1);
+	assert_false(db_col_is_null(st, 0));
+	db_stmt_done(st);
+	db_checkin(f->s, c);
 }
 
 typedef struct migrate_arg {
@@ -777,9 +816,12 @@ static void test_statements_cached(void **state)
 	assert_int_equal(store_user_by_id(s, uid, &u), PDT_OK);
 	store_user_release(&u);
 	assert_int_equal(store_commit_list(s, uid, NULL, &l), PDT_OK);
-	sqlite3_stmt *ex = s->conns[0].stmts[SQ_USER_EXISTS];
-	sqlite3_stmt *id = s->conns[0].stmts[SQ_USER_BY_ID];
-	sqlite3_stmt *cl = s->conns[0].stmts[SQ_COMMIT_LIST];
+	/* The pool has one connection: every call above used it. */
+	db_conn *c = db_checkout(s);
+	sqlite3_stmt *ex = db_sqlite_cached(c, DB_USER_EXISTS);
+	sqlite3_stmt *id = db_sqlite_cached(c, DB_USER_BY_ID);
+	sqlite3_stmt *cl = db_sqlite_cached(c, DB_COMMIT_LIST);
+	db_checkin(s, c);
 	assert_non_null(ex);
 	assert_non_null(id);
 	assert_non_null(cl);
@@ -787,13 +829,15 @@ static void test_statements_cached(void **state)
 	assert_int_equal(store_user_by_id(s, uid, &u), PDT_OK);
 	store_user_release(&u);
 	assert_int_equal(store_commit_list(s, uid, NULL, &l), PDT_OK);
-	assert_ptr_equal(s->conns[0].stmts[SQ_USER_EXISTS], ex);
-	assert_ptr_equal(s->conns[0].stmts[SQ_USER_BY_ID], id);
-	assert_ptr_equal(s->conns[0].stmts[SQ_COMMIT_LIST], cl);
+	c = db_checkout(s);
+	assert_ptr_equal(db_sqlite_cached(c, DB_USER_EXISTS), ex);
+	assert_ptr_equal(db_sqlite_cached(c, DB_USER_BY_ID), id);
+	assert_ptr_equal(db_sqlite_cached(c, DB_COMMIT_LIST), cl);
 	/* Reset after use: no statement is left mid-step (holding a snapshot). */
-	for (sqlite3_stmt *st = sqlite3_next_stmt(s->conns[0].db, NULL); st;
-	     st = sqlite3_next_stmt(s->conns[0].db, st))
+	sqlite3 *db = db_sqlite_handle(c);
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
 		assert_false(sqlite3_stmt_busy(st));
+	db_checkin(s, c);
 	store_commit_list_release(&l);
 	store_close(s);
 	rm_tree(dir);
@@ -828,6 +872,8 @@ int main(void)
 		cmocka_unit_test(test_migrate_idempotent),
 		cmocka_unit_test(test_migrate_concurrent),
 		cmocka_unit_test_setup_teardown(test_connection_pragmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_statement_prepares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_error_is_sticky, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_create_and_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_update_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repo_create_list_get, setup, teardown),

@@ -1,0 +1,244 @@
+/*
+ * Every SQL statement of the store, indexed by db_stmt_id (db.h). All values
+ * are bound parameters (?1..?N); no text here is ever built at run time.
+ * Each row is one text both SQLite and PostgreSQL accept (ON CONFLICT,
+ * RETURNING, booleans as integer 0/1 columns); `.postgres` overrides it only
+ * where the dialects must differ. Flags bound as integers are tested with
+ * "<> 0" and stored as 0/1 (never a bare boolean expression), because
+ * PostgreSQL keeps booleans and integers apart.
+ *
+ * Column orders are relied on by the row readers in store_users.c,
+ * store_repos.c, store_commits.c, store_sync.c, store_jira.c and store_jiraws.c.
+ */
+#include "store/db.h"
+
+#include "core/banned.h"
+
+#define USER_COLS                                                                       \
+	"id, email, name, password_hash, github_token, gitlab_token, gitlab_url, "     \
+	"jira_email, jira_token, jira_workspace, jira_username, jira_project_keys, "  \
+	"created_at, updated_at"
+
+/* The same for reads: the profile's jira_workspace / jira_project_keys are
+ * the user's first Jira workspace (migration 005); project keys set before
+ * any site exists are the user's own until a workspace takes them. */
+#define WS_FIRST(col, dflt) \
+	"COALESCE((SELECT w." col " FROM jira_workspaces w WHERE w.user_id = users.id " \
+	"ORDER BY w.id LIMIT 1), " dflt ")"
+#define USER_COLS_READ                                                                  \
+	"id, email, name, password_hash, github_token, gitlab_token, gitlab_url, "     \
+	"jira_email, jira_token, " WS_FIRST("workspace", "''") ", jira_username, "      \
+	WS_FIRST("project_keys", "jira_project_keys") ", created_at, updated_at"
+
+#define REPO_COLS "id, user_id, name, owner, provider, url, is_valid, last_synced_at, created_at"
+
+#define SPRINT_COLS                                                                    \
+	"id, user_id, jira_sprint_id, board_id, name, state, start_date, end_date, "     \
+	"complete_date, issues_synced_at, created_at, workspace_id"
+
+#define CARD_COLS_NODETAIL                                                             \
+	"id, user_id, card_key, summary, status, assignee, issue_type, sprint_id, NULL, " \
+	"created_at, workspace_id, NULL"
+#define CARD_COLS                                                                      \
+	"id, user_id, card_key, summary, status, assignee, issue_type, sprint_id, "       \
+	"details_json, created_at, workspace_id, description"
+#define WS_COLS                                                                        \
+	"id, user_id, workspace, name, project_keys, is_active, last_success, created_at, " \
+	"updated_at"
+#define COMMENT_COLS                                                                   \
+	"id, user_id, workspace_id, card_key, comment_id, author, author_email, body, "   \
+	"commented_at, created_at"
+
+#define COMMIT_COLS                                                                    \
+	"c.id, c.repo_id, c.sha, c.message, c.author, c.author_email, c.branch, "     \
+	"c.date, c.jira_card_key, c.has_link, c.created_at"
+
+/* A token: ?N NULL keeps the column, '' clears it, anything else sets it. */
+#define TOKEN_SET(col, n) \
+	col " = CASE WHEN ?" n " IS NULL THEN " col " WHEN ?" n " = '' THEN NULL ELSE ?" n " END"
+#define FIELD_SET(col, n) col " = COALESCE(?" n ", " col ")"
+
+const db_sql db_sql_table[DB__COUNT] = {
+	[DB_PING] = {"SELECT 1"},
+
+	/* Migration bookkeeping (store_schema.c). */
+	[DB_MIG_CREATE] = {"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+			   "KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+			   .postgres = "CREATE TABLE IF NOT EXISTS schema_migrations (version "
+				       "INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT "
+				       "NOT NULL)"},
+	[DB_MIG_TABLE_EXISTS] = {"SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+				 "AND name = 'schema_migrations'",
+				 .postgres = "SELECT count(*) FROM information_schema.tables "
+					     "WHERE table_schema = current_schema() "
+					     "AND table_name = 'schema_migrations'"},
+	[DB_MIG_HAS] = {"SELECT count(*) FROM schema_migrations WHERE version = ?1"},
+	[DB_MIG_RECORD] = {"INSERT INTO schema_migrations (version, name, applied_at) "
+			   "VALUES (?1, ?2, ?3)"},
+	[DB_MIG_MAX] = {"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"},
+
+	[DB_USER_INSERT] = {"INSERT INTO users (email, name, password_hash, created_at, updated_at) "
+			   "VALUES (?1, ?2, ?3, ?4, ?4) RETURNING " USER_COLS},
+	[DB_USER_BY_EMAIL] = {"SELECT " USER_COLS_READ " FROM users WHERE lower(email) = lower(?1)"},
+	[DB_USER_BY_ID] = {"SELECT " USER_COLS_READ " FROM users WHERE id = ?1"},
+	[DB_USER_EXISTS] = {"SELECT 1 FROM users WHERE id = ?1"},
+	[DB_USER_UPDATE_PROFILE] = {"UPDATE users SET "
+				   TOKEN_SET("github_token", "1") ", "
+				   TOKEN_SET("gitlab_token", "2") ", "
+				   FIELD_SET("gitlab_url", "3") ", "
+				   FIELD_SET("jira_email", "4") ", "
+				   TOKEN_SET("jira_token", "5") ", "
+				   FIELD_SET("jira_workspace", "6") ", "
+				   FIELD_SET("jira_username", "7") ", "
+				   FIELD_SET("jira_project_keys", "8") ", "
+				   "updated_at = ?9 WHERE id = ?10"},
+	[DB_REPO_INSERT] = {"INSERT INTO repositories "
+			   "(user_id, name, owner, provider, url, is_valid, created_at) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) RETURNING " REPO_COLS},
+	[DB_REPO_LIST] = {"SELECT " REPO_COLS " FROM repositories WHERE user_id = ?1 ORDER BY id"},
+	[DB_REPO_GET] = {"SELECT " REPO_COLS " FROM repositories WHERE id = ?2 AND user_id = ?1"},
+	[DB_REPO_DELETE] = {"DELETE FROM repositories WHERE id = ?2 AND user_id = ?1"},
+	[DB_REPO_SET_VALID] = {"UPDATE repositories SET is_valid = ?3 WHERE id = ?2 AND user_id = ?1"},
+	[DB_REPO_EXISTS] = {"SELECT 1 FROM repositories WHERE id = ?1"},
+	[DB_COMMIT_LIST] = {"SELECT " COMMIT_COLS " FROM commits c JOIN repositories r ON r.id = c.repo_id "
+		"WHERE r.user_id = ?1 AND (?2 = 0 OR c.repo_id = ?2) "
+		"AND (?3 IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
+		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
+		"AND (?4 < 0 OR c.has_link = ?4) "
+		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6"},
+	[DB_COMMIT_INSERT] = {"INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date, "
+		"jira_card_key, has_link, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 IS NULL THEN 0 ELSE 1 END, ?9) "
+		"ON CONFLICT (repo_id, sha) DO NOTHING"},
+	[DB_LINK_INSERT] = {"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
+		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "
+		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
+		"ON CONFLICT (commit_id, jira_card_key) DO NOTHING"},
+	[DB_LINK_SET_HAS_LINK] = {"UPDATE commits SET has_link = 1 WHERE sha = ?2 "
+		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1)"},
+	[DB_LINK_NEWEST] = {"SELECT l.id, l.commit_id, l.jira_card_key, l.linked_at FROM commit_card_links l "
+		"JOIN commits c ON c.id = l.commit_id JOIN repositories r ON r.id = c.repo_id "
+		"WHERE r.user_id = ?1 AND c.sha = ?2 AND l.jira_card_key = ?3 "
+		"ORDER BY c.date DESC, c.id DESC LIMIT 1"},
+	[DB_COMMIT_COUNT] = {"SELECT count(*) FROM commits c JOIN repositories r ON r.id = c.repo_id "
+			    "WHERE r.user_id = ?1"},
+	[DB_SYNC_STATE_GET] = {"SELECT default_branch, project_id, branches_etag, last_success_at "
+			      "FROM repositories WHERE id = ?2 AND user_id = ?1"},
+	[DB_HEADS_GET] = {"SELECT name, sha FROM branch_heads WHERE repo_id = ?1 ORDER BY name"},
+	[DB_HEADS_CLEAR] = {"DELETE FROM branch_heads WHERE repo_id = ?1"},
+	[DB_HEAD_UPSERT] = {"INSERT INTO branch_heads (repo_id, name, sha) VALUES (?1, ?2, ?3) "
+			   "ON CONFLICT (repo_id, name) DO UPDATE SET sha = excluded.sha"},
+	[DB_REPO_SYNC_UPDATE] = {"UPDATE repositories SET last_synced_at = ?3, "
+		"default_branch = COALESCE(?4, default_branch), "
+		"project_id = COALESCE(?5, project_id), "
+		"branches_etag = CASE WHEN ?6 <> 0 THEN ?7 ELSE branches_etag END, "
+		"is_valid = CASE WHEN ?8 < 0 THEN is_valid ELSE ?8 END, "
+		"last_success_at = CASE WHEN ?9 <> 0 THEN ?3 ELSE last_success_at END "
+		"WHERE id = ?2 AND user_id = ?1"},
+	[DB_USERS_WITH_REPOS] = {"SELECT DISTINCT user_id FROM repositories ORDER BY user_id"},
+	[DB_STATUS_GET] = {"SELECT status, last_sync, next_sync, last_error FROM sync_status "
+			  "WHERE user_id = ?1 AND source = ?2"},
+	[DB_STATUS_BEGIN] = {"INSERT INTO sync_status (user_id, source, status) VALUES (?1, ?2, 'syncing') "
+			    "ON CONFLICT (user_id, source) DO UPDATE SET status = 'syncing'"},
+	[DB_STATUS_FINISH] = {"INSERT INTO sync_status (user_id, source, status, last_sync, last_error) "
+		"VALUES (?1, ?2, 'idle', ?3, ?4) ON CONFLICT (user_id, source) DO UPDATE SET "
+		"status = 'idle', last_sync = excluded.last_sync, last_error = excluded.last_error"},
+	[DB_SPRINT_LIST] = {"SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 "
+			   "AND (?2 = 0 OR workspace_id = ?2) "
+			   "ORDER BY start_date IS NULL, start_date DESC, id DESC"},
+	[DB_SPRINT_GET] = {"SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 AND id = ?2"},
+	[DB_SPRINT_ACTIVE] = {"SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 "
+			     "AND (?2 = 0 OR workspace_id = ?2) "
+			     "AND state = 'active' ORDER BY start_date IS NULL, start_date DESC, "
+			     "id DESC LIMIT 1"},
+	[DB_SPRINT_UPSERT] = {"INSERT INTO sprints (user_id, jira_sprint_id, board_id, name, state, start_date, "
+		"end_date, complete_date, created_at, updated_at, workspace_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) "
+		"ON CONFLICT (user_id, workspace_id, jira_sprint_id) DO UPDATE SET "
+		"board_id = excluded.board_id, "
+		"name = excluded.name, state = excluded.state, start_date = excluded.start_date, "
+		"end_date = excluded.end_date, complete_date = excluded.complete_date, "
+		"updated_at = excluded.updated_at"},
+	[DB_SPRINT_ISSUES_SYNCED] = {"UPDATE sprints SET issues_synced_at = ?3 "
+				    "WHERE user_id = ?1 AND jira_sprint_id = ?2 AND workspace_id = ?4"},
+	[DB_CARD_LIST] = {"SELECT " CARD_COLS_NODETAIL " FROM jira_cards WHERE user_id = ?1 "
+			 "AND ((?2 = 0 AND sprint_id IS NOT NULL) OR sprint_id = ?2) "
+			 "AND (?3 = 0 OR workspace_id = ?3) "
+			 "ORDER BY sprint_id, card_key"},
+	[DB_CARD_GET] = {"SELECT " CARD_COLS " FROM jira_cards WHERE user_id = ?1 AND card_key = ?3 "
+			"AND (?2 = 0 OR workspace_id = ?2) ORDER BY workspace_id LIMIT 1"},
+	/* ?13, the description: NULL keeps the stored one. */
+	[DB_CARD_UPSERT] = {"INSERT INTO jira_cards (user_id, card_key, summary, status, assignee, issue_type, "
+		"jira_sprint_id, sprint_id, details_json, jira_updated_at, created_at, updated_at, "
+		"workspace_id, description) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"(SELECT id FROM sprints WHERE user_id = ?1 AND workspace_id = ?12 "
+		"AND jira_sprint_id = ?7), ?8, ?9, ?10, ?10, ?12, COALESCE(?13, '')) "
+		"ON CONFLICT (user_id, workspace_id, card_key) DO UPDATE SET "
+		"summary = excluded.summary, "
+		"status = excluded.status, assignee = excluded.assignee, "
+		"issue_type = excluded.issue_type, "
+		"jira_sprint_id = CASE WHEN ?11 <> 0 THEN jira_cards.jira_sprint_id "
+		"ELSE excluded.jira_sprint_id END, "
+		"sprint_id = CASE WHEN ?11 <> 0 THEN jira_cards.sprint_id ELSE excluded.sprint_id END, "
+		"details_json = coalesce(excluded.details_json, jira_cards.details_json), "
+		"description = COALESCE(?13, jira_cards.description), "
+		"jira_updated_at = excluded.jira_updated_at, updated_at = excluded.updated_at"},
+	[DB_STATUS_LAST_SUCCESS] = {"SELECT last_success FROM sync_status "
+				   "WHERE user_id = ?1 AND source = ?3"},
+	[DB_STATUS_SET_LAST_SUCCESS] = {"INSERT INTO sync_status (user_id, source, last_success) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (user_id, source) DO UPDATE SET last_success = excluded.last_success"},
+	[DB_USERS_WITH_JIRA] = {"SELECT id FROM users WHERE jira_email <> '' AND "
+			       "jira_token IS NOT NULL AND EXISTS (SELECT 1 FROM jira_workspaces w "
+			       "WHERE w.user_id = users.id AND w.is_active <> 0 AND w.workspace <> '') "
+			       "ORDER BY id"},
+	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing'"},
+	[DB_STATUS_SET_NEXT] = {"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
+		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
+	[DB_COUNT_ALL] = {"SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)"},
+	[DB_JIRA_FORGET_CARDS] = {"DELETE FROM jira_cards WHERE user_id = ?1 AND workspace_id = ?2"},
+	[DB_JIRA_FORGET_SPRINTS] = {"DELETE FROM sprints WHERE user_id = ?1 AND workspace_id = ?2"},
+	[DB_JIRA_FORGET_STATUS] = {"UPDATE sync_status SET last_success = NULL, last_sync = NULL, "
+				  "last_error = NULL WHERE user_id = ?1 AND source = 'jira'"},
+	[DB_SPRINT_DELETE] = {"DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2 "
+			     "AND workspace_id = ?3"},
+	[DB_WS_LIST] = {"SELECT " WS_COLS " FROM jira_workspaces WHERE user_id = ?1 ORDER BY id"},
+	[DB_WS_GET] = {"SELECT " WS_COLS " FROM jira_workspaces WHERE user_id = ?1 AND id = ?2"},
+	[DB_WS_INSERT] = {"INSERT INTO jira_workspaces (user_id, workspace, name, project_keys, "
+			  "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+			  "RETURNING " WS_COLS},
+	/* ?3..?5 NULL keep; ?6 < 0 keeps is_active; ?8 <> 0 clears last_success. */
+	[DB_WS_UPDATE] = {"UPDATE jira_workspaces SET workspace = COALESCE(?3, workspace), "
+			  "name = COALESCE(?4, name), project_keys = COALESCE(?5, project_keys), "
+			  "is_active = CASE WHEN ?6 < 0 THEN is_active ELSE ?6 END, "
+			  "last_success = CASE WHEN ?8 <> 0 THEN NULL ELSE last_success END, "
+			  "updated_at = ?7 WHERE user_id = ?1 AND id = ?2 RETURNING " WS_COLS},
+	[DB_WS_DELETE] = {"DELETE FROM jira_workspaces WHERE user_id = ?1 AND id = ?2"},
+	[DB_WS_SET_LAST_SUCCESS] = {"UPDATE jira_workspaces SET last_success = ?3 "
+				    "WHERE user_id = ?1 AND id = ?2"},
+	[DB_JIRA_FORGET_COMMENTS] = {"DELETE FROM jira_comments WHERE user_id = ?1 "
+				     "AND workspace_id = ?2"},
+	[DB_COMMENT_UPSERT] = {"INSERT INTO jira_comments (user_id, workspace_id, card_key, "
+		"comment_id, author, author_email, body, commented_at, synced_at, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
+		"ON CONFLICT (user_id, workspace_id, comment_id) DO UPDATE SET "
+		"card_key = excluded.card_key, author = excluded.author, "
+		"author_email = excluded.author_email, body = excluded.body, "
+		"commented_at = excluded.commented_at, synced_at = excluded.synced_at"},
+	/* A card whose comments all arrived: mark the stored ones, upsert, drop the marked. */
+	[DB_COMMENT_MARK] = {"UPDATE jira_comments SET synced_at = -1 WHERE user_id = ?1 "
+			     "AND workspace_id = ?2 AND card_key = ?3"},
+	[DB_COMMENT_PRUNE] = {"DELETE FROM jira_comments WHERE user_id = ?1 AND workspace_id = ?2 "
+			      "AND card_key = ?3 AND synced_at = -1"},
+	[DB_COMMENT_LIST] = {"SELECT " COMMENT_COLS " FROM jira_comments WHERE user_id = ?1 "
+			     "AND workspace_id = ?2 AND card_key = ?3 "
+			     "ORDER BY commented_at IS NULL, commented_at, id"},
+	[DB_STATUS_ABORT] = {"UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2"},
+};
+
+const char *db_sql_text(db_dialect d, db_stmt_id id)
+{
+	if (d == DB_POSTGRES && db_sql_table[id].postgres)
+		return db_sql_table[id].postgres;
+	return db_sql_table[id].sql;
+}

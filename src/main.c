@@ -26,6 +26,8 @@
 #include "sync/commits.h"
 #include "sync/jira.h"
 #include "upstream/client.h"
+#include "report/tz.h"
+#include "worker/autoreport.h"
 #include "worker/scheduler.h"
 #include "core/banned.h"
 
@@ -60,6 +62,12 @@ static const char *usage_text =
 	"  METRICS_TOKEN (unset: /metrics is open; set: it needs Authorization: Bearer <it>)\n"
 	"  REGISTRATION_ENABLED (true)  UPSTREAM_ALLOW_LOOPBACK (false)  UPSTREAM_ALLOW_HTTP (false)\n"
 	"  UPSTREAM_DENY_PRIVATE (false: private ranges are allowed for self-hosted GitLab/Jira)\n"
+	"Reports:\n"
+	"  REPORT_AUTO_GENERATE (true)  REPORT_AUTO_TIME (23:00)  REPORT_MONTHLY_AUTO_TIME (08:00)\n"
+	"  REPORT_TIMEZONE (UTC: the IANA zone report days and times are counted in)\n"
+	"  Upload (all unset: none): R2_ACCOUNT_ID R2_ACCESS_KEY_ID R2_SECRET_ACCESS_KEY\n"
+	"  R2_BUCKET_NAME R2_PUBLIC_DOMAIN, or S3_ENDPOINT (any S3-compatible store)\n"
+	"  instead of R2_ACCOUNT_ID; S3_REGION (auto)\n"
 	"A missing required variable or a value that does not parse exits with status 2.\n";
 
 static int load_config(config *cfg, bool need_secrets)
@@ -159,6 +167,7 @@ static int serve(config *cfg, store *st)
 		       .sync = &sync};
 	int rc = 0;
 	http_server *srv = NULL;
+	autoreport *reports = NULL;
 	http_server_config hc = {
 		.addr = cfg->server_addr, .port = cfg->server_port, .threads = cfg->http_threads,
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
@@ -170,6 +179,7 @@ static int serve(config *cfg, store *st)
 		goto cleanup;
 	}
 	scheduler_start(&sync, &app.worker);
+	autoreport_start(st, cfg, &reports);
 	if (http_server_start(&hc, &srv, err, sizeof err)) {
 		fprintf(stderr, "pdt: %s\n", err);
 		rc = 1;
@@ -189,11 +199,13 @@ static int serve(config *cfg, store *st)
 	http_server_quiesce(srv);
 	trigger_stop(app.triggers);
 	scheduler_stop(app.worker);
+	autoreport_stop(reports);
 	http_server_stop(srv);
 	log_info("shutdown complete");
 cleanup:
 	trigger_free(app.triggers);
 	scheduler_free(app.worker);
+	autoreport_free(reports);
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);
@@ -208,6 +220,12 @@ static int cmd_serve(void)
 	block_stop_signals();
 	signal(SIGPIPE, SIG_IGN);
 	int rc = load_config(&cfg, true);
+	/* Before any thread exists: report/tz.h sets the process's zone once. */
+	if (!rc && reporttz_init(cfg.report_timezone)) {
+		fprintf(stderr, "pdt: REPORT_TIMEZONE: unknown time zone (an IANA name such as "
+			"Europe/Berlin is expected)\n");
+		rc = EXIT_USAGE;
+	}
 	if (!rc)
 		rc = open_store(&cfg, cfg.http_threads + 2, &st);
 	if (!rc)

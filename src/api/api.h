@@ -2,7 +2,7 @@
 #define PDT_API_API_H
 /*
  * api: the HTTP API's handlers, one file per resource (auth, profile, repos,
- * commits, ops), and the route table (routes.c) that the HTTP layer checks
+ * commits, jira, sync, reports, ops), and the route table (routes.c) that the HTTP layer checks
  * before any handler runs: method, pattern, auth, JSON body, body cap.
  *
  * Every handler gets the api_app below. Handlers hold only their own logic:
@@ -83,5 +83,15 @@ void api_jira_workspaces_delete(void *app, http_req *req, http_resp *resp);
 void api_sync_status(void *app, http_req *req, http_resp *resp);
 void api_ops_healthz(void *app, http_req *req, http_resp *resp);
 void api_ops_metrics(void *app, http_req *req, http_resp *resp);
+void api_reports_generate(void *app, http_req *req, http_resp *resp);
+void api_reports_generate_monthly(void *app, http_req *req, http_resp *resp);
+void api_reports_list(void *app, http_req *req, http_resp *resp);
+void api_reports_get(void *app, http_req *req, http_resp *resp);
+void api_reports_delete(void *app, http_req *req, http_resp *resp);
+void api_templates_list(void *app, http_req *req, http_resp *resp);
+void api_templates_create(void *app, http_req *req, http_resp *resp);
+void api_templates_update(void *app, http_req *req, http_resp *resp);
+void api_templates_delete(void *app, http_req *req, http_resp *resp);
+void api_templates_preview(void *app, http_req *req, http_resp *resp);
 
 #endif

@@ -12,6 +12,9 @@
 #include "http/response.h"
 #include "core/banned.h"
 
+/* A template body: its source (TMPL_MAX_SOURCE, 256 KiB) escaped in JSON. */
+#define REPORT_BODY_MAX (1024 * 1024)
+
 /* The whole HTTP API at a glance. Checked centrally before any handler runs. */
 static const http_route routes[] = {
 	{HTTP_GET, "/healthz", api_ops_healthz, 0, 0},
@@ -45,6 +48,22 @@ static const http_route routes[] = {
 	{HTTP_PATCH, "/api/jira/workspaces/:id", api_jira_workspaces_update,
 	 HTTP_AUTH | HTTP_JSON, 64 * 1024},
 	{HTTP_DELETE, "/api/jira/workspaces/:id", api_jira_workspaces_delete, HTTP_AUTH, 0},
+	/* Reports: the static segments (generate, templates) come before :id,
+	 * since the first matching row wins. */
+	{HTTP_POST, "/api/reports/generate", api_reports_generate, HTTP_AUTH, 64 * 1024},
+	{HTTP_POST, "/api/reports/generate/monthly", api_reports_generate_monthly, HTTP_AUTH,
+	 64 * 1024},
+	{HTTP_GET, "/api/reports", api_reports_list, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/reports/templates", api_templates_list, HTTP_AUTH, 0},
+	{HTTP_POST, "/api/reports/templates", api_templates_create, HTTP_AUTH | HTTP_JSON,
+	 REPORT_BODY_MAX},
+	{HTTP_POST, "/api/reports/templates/preview", api_templates_preview,
+	 HTTP_AUTH | HTTP_JSON, REPORT_BODY_MAX},
+	{HTTP_PUT, "/api/reports/templates/:id", api_templates_update, HTTP_AUTH | HTTP_JSON,
+	 REPORT_BODY_MAX},
+	{HTTP_DELETE, "/api/reports/templates/:id", api_templates_delete, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/reports/:id", api_reports_get, HTTP_AUTH, 0},
+	{HTTP_DELETE, "/api/reports/:id", api_reports_delete, HTTP_AUTH, 0},
 };
 
 const http_route *api_routes(size_t *n)

@@ -364,6 +364,7 @@ typedef enum var_kind {
 	V_HTTPURL,/* http(s)://..., trailing '/' stripped */
 	V_DBURL,  /* sqlite://... or postgres(ql)://..., never echoed */
 	V_LEVEL,  /* debug|info|warn|error, stored lower-case */
+	V_HHMM,   /* int minutes after midnight from "HH:MM" (00:00..23:59) */
 } var_kind;
 
 typedef struct var {
@@ -402,6 +403,17 @@ static const var vars[] = {
 	{"UPSTREAM_DENY_PRIVATE", V_BOOL, OFF(upstream_deny_private), "false", 0, 0},
 	{"HTTP_THREADS", V_INT, OFF(http_threads), "8", 1, 256},
 	{"LOG_LEVEL", V_LEVEL, OFF(log_level), "info", 0, 0},
+	{"REPORT_AUTO_GENERATE", V_BOOL, OFF(report_auto_generate), "true", 0, 0},
+	{"REPORT_AUTO_TIME", V_HHMM, OFF(report_auto_time), "23:00", 0, 0},
+	{"REPORT_MONTHLY_AUTO_TIME", V_HHMM, OFF(report_monthly_auto_time), "08:00", 0, 0},
+	{"REPORT_TIMEZONE", V_STR, OFF(report_timezone), "UTC", 0, 0},
+	{"R2_ACCOUNT_ID", V_STR, OFF(r2_account_id), NULL, 0, 0},
+	{"R2_ACCESS_KEY_ID", V_STR, OFF(r2_access_key_id), NULL, 0, 0},
+	{"R2_SECRET_ACCESS_KEY", V_SECRET, OFF(r2_secret_access_key), NULL, 0, 0},
+	{"R2_BUCKET_NAME", V_STR, OFF(r2_bucket_name), NULL, 0, 0},
+	{"R2_PUBLIC_DOMAIN", V_STR, OFF(r2_public_domain), NULL, 0, 0},
+	{"S3_ENDPOINT", V_HTTPURL, OFF(s3_endpoint), NULL, 0, 0},
+	{"S3_REGION", V_STR, OFF(s3_region), "auto", 0, 0},
 };
 
 typedef struct loader {
@@ -557,6 +569,22 @@ static pdt_err set_level(const loader *l, const var *v, const char *s)
 		    q);
 }
 
+static pdt_err set_hhmm(const loader *l, const var *v, const char *s)
+{
+	char q[ECHO_MAX * 4 + 16];
+	bool ok = strlen(s) == 5 && s[2] == ':';
+	for (int i = 0; ok && i < 5; i++)
+		ok = i == 2 || (s[i] >= '0' && s[i] <= '9');
+	int h = ok ? (s[0] - '0') * 10 + (s[1] - '0') : 0, m = ok ? (s[3] - '0') * 10 + (s[4] - '0') : 0;
+	if (ok && h < 24 && m < 60) {
+		*(int *)field(l, v) = h * 60 + m;
+		return PDT_OK;
+	}
+	quote_value(s, q, sizeof q);
+	return fail(l->err, l->errlen, "%s: must be a time HH:MM (00:00..23:59), got %s", v->name,
+		    q);
+}
+
 static pdt_err set_var(const loader *l, const var *v)
 {
 	const char *s = lookup(l, v);
@@ -574,8 +602,31 @@ static pdt_err set_var(const loader *l, const var *v)
 	case V_HTTPURL: return set_httpurl(l, v, s);
 	case V_DBURL: return set_dburl(l, v, s);
 	case V_LEVEL: return set_level(l, v, s);
+	case V_HHMM: return set_hhmm(l, v, s);
 	}
 	return PDT_EINVAL;
+}
+
+/* Upload: any of its variables set means all it needs must be. */
+static pdt_err check_upload(const config *c, char *err, size_t errlen)
+{
+	const char *any = c->r2_account_id ? "R2_ACCOUNT_ID" : c->r2_access_key_id ? "R2_ACCESS_KEY_ID"
+			  : c->r2_secret_access_key ? "R2_SECRET_ACCESS_KEY"
+			  : c->r2_bucket_name ? "R2_BUCKET_NAME" : c->r2_public_domain ? "R2_PUBLIC_DOMAIN"
+			  : c->s3_endpoint ? "S3_ENDPOINT" : NULL;
+	if (!any)
+		return PDT_OK;
+	const char *missing = !c->r2_access_key_id ? "R2_ACCESS_KEY_ID"
+			      : !c->r2_secret_access_key ? "R2_SECRET_ACCESS_KEY"
+			      : !c->r2_bucket_name ? "R2_BUCKET_NAME"
+			      : !c->r2_account_id && !c->s3_endpoint ? "R2_ACCOUNT_ID"
+			      : !c->r2_public_domain && !c->s3_endpoint ? "R2_PUBLIC_DOMAIN" : NULL;
+	if (missing)
+		return fail(err, errlen, "%s: required for report upload (%s is set)", missing, any);
+	if (has_space_or_ctl(c->r2_bucket_name) || strchr(c->r2_bucket_name, '/') ||
+	    (c->r2_account_id && (has_space_or_ctl(c->r2_account_id) || strchr(c->r2_account_id, '/'))))
+		return fail(err, errlen, "R2_BUCKET_NAME / R2_ACCOUNT_ID: must not hold spaces or '/'");
+	return PDT_OK;
 }
 
 pdt_err config_load(config *c, const char *dotenv_path, char *err, size_t errlen)
@@ -591,6 +642,7 @@ pdt_err config_load(config *c, const char *dotenv_path, char *err, size_t errlen
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
 		if ((rc = set_var(&l, &vars[i])))
 			goto cleanup;
+	rc = check_upload(c, err, errlen);
 cleanup:
 	dotenv_free(&file);
 	if (rc)
@@ -618,5 +670,13 @@ void config_release(config *c)
 	free(c->github_api_url);
 	free(c->cors_allowed_origins);
 	free(c->log_level);
+	free(c->report_timezone);
+	free(c->r2_account_id);
+	free(c->r2_access_key_id);
+	mem_free_secret(c->r2_secret_access_key);
+	free(c->r2_bucket_name);
+	free(c->r2_public_domain);
+	free(c->s3_endpoint);
+	free(c->s3_region);
 	mem_wipe(c, sizeof *c);
 }

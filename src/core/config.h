@@ -44,6 +44,21 @@ typedef struct config {
 	bool upstream_deny_private;    /* UPSTREAM_DENY_PRIVATE, default false: refuse private ranges */
 	int http_threads;              /* HTTP_THREADS, default 8, 1..256 */
 	char *log_level;               /* LOG_LEVEL, default "info" (debug|info|warn|error) */
+	/* Reports (issue 12). */
+	bool report_auto_generate;     /* REPORT_AUTO_GENERATE, default true */
+	int report_auto_time;          /* REPORT_AUTO_TIME "HH:MM", default 23:00, minutes after midnight */
+	int report_monthly_auto_time;  /* REPORT_MONTHLY_AUTO_TIME "HH:MM", default 08:00 */
+	char *report_timezone;         /* REPORT_TIMEZONE, IANA name, default "UTC" (checked by
+					* report/tz at start-up) */
+	/* Report upload (report/upload.h): all unset = none; R2_BUCKET_NAME set
+	 * means configured, and then the rest is checked at load. */
+	char *r2_account_id;           /* R2_ACCOUNT_ID */
+	char *r2_access_key_id;        /* R2_ACCESS_KEY_ID */
+	char *r2_secret_access_key;    /* R2_SECRET_ACCESS_KEY (never echoed) */
+	char *r2_bucket_name;          /* R2_BUCKET_NAME */
+	char *r2_public_domain;        /* R2_PUBLIC_DOMAIN */
+	char *s3_endpoint;             /* S3_ENDPOINT: any S3-compatible store instead of R2 */
+	char *s3_region;               /* S3_REGION, default "auto" (R2's) */
 } config;
 
 /*

@@ -58,6 +58,16 @@
 	col " = CASE WHEN ?" n " IS NULL THEN " col " WHEN ?" n " = '' THEN NULL ELSE ?" n " END"
 #define FIELD_SET(col, n) col " = COALESCE(?" n ", " col ")"
 
+/* Reports (store_reports.c). A monthly period "YYYY-MM" is compared as the
+ * 1st of its month (PERIOD_DAY). */
+#define TEMPLATE_COLS "id, user_id, name, content, is_default, created_at, updated_at"
+#define REPORT_COLS                                                                       \
+	"id, user_id, template_id, report_type, period, title, content, file_url, created_at"
+#define PERIOD_DAY "(CASE WHEN report_type = 'monthly' THEN period || '-01' ELSE period END)"
+#define USER_COMMITS                                                                      \
+	" FROM commits c JOIN repositories r ON r.id = c.repo_id "                         \
+	"WHERE r.user_id = ?1 AND c.date >= ?2 AND c.date < ?3"
+
 const db_sql db_sql_table[DB__COUNT] = {
 	[DB_PING] = {"SELECT 1"},
 
@@ -234,6 +244,60 @@ const db_sql db_sql_table[DB__COUNT] = {
 			     "AND workspace_id = ?2 AND card_key = ?3 "
 			     "ORDER BY commented_at IS NULL, commented_at, id"},
 	[DB_STATUS_ABORT] = {"UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2"},
+
+	/* reports (store_reports.c, migration 006) */
+	[DB_TPL_INSERT] = {"INSERT INTO report_templates (user_id, name, content, is_default, "
+			   "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+			   "RETURNING " TEMPLATE_COLS},
+	[DB_TPL_UPDATE] = {"UPDATE report_templates SET name = COALESCE(?3, name), "
+			   "content = COALESCE(?4, content), "
+			   "is_default = CASE WHEN ?5 < 0 THEN is_default ELSE ?5 END, updated_at = ?6 "
+			   "WHERE id = ?2 AND user_id = ?1 RETURNING " TEMPLATE_COLS},
+	/* Before a template becomes the default, the user's other one stops being it. */
+	[DB_TPL_CLEAR_DEFAULT] = {"UPDATE report_templates SET is_default = 0 "
+				  "WHERE user_id = ?1 AND id <> ?2 AND is_default = 1"},
+	[DB_TPL_GET] = {"SELECT " TEMPLATE_COLS " FROM report_templates WHERE user_id = ?1 AND id = ?2"},
+	[DB_TPL_DEFAULT] = {"SELECT " TEMPLATE_COLS " FROM report_templates "
+			    "WHERE user_id = ?1 AND is_default = 1"},
+	[DB_TPL_LIST] = {"SELECT " TEMPLATE_COLS " FROM report_templates WHERE user_id = ?1 ORDER BY id"},
+	[DB_TPL_DELETE] = {"DELETE FROM report_templates WHERE user_id = ?1 AND id = ?2"},
+	[DB_REP_FIND] = {"SELECT id FROM reports WHERE user_id = ?1 AND report_type = ?2 "
+			 "AND period = ?3"},
+	[DB_REP_UPSERT] = {"INSERT INTO reports (user_id, template_id, report_type, period, title, "
+			   "content, file_url, created_at, updated_at) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?7) "
+			   "ON CONFLICT (user_id, report_type, period) DO UPDATE SET "
+			   "template_id = excluded.template_id, title = excluded.title, "
+			   "content = excluded.content, file_url = '', "
+			   "created_at = excluded.created_at, updated_at = excluded.updated_at "
+			   "RETURNING " REPORT_COLS},
+	[DB_REP_GET] = {"SELECT " REPORT_COLS " FROM reports WHERE user_id = ?1 AND id = ?2"},
+	/* The CASTs give PostgreSQL the type IS NULL alone would not. */
+	[DB_REP_LIST] = {"SELECT " REPORT_COLS " FROM reports WHERE user_id = ?1 "
+			 "AND (CAST(?2 AS TEXT) IS NULL OR " PERIOD_DAY " >= ?2) "
+			 "AND (CAST(?3 AS TEXT) IS NULL OR " PERIOD_DAY " <= ?3) "
+			 "ORDER BY " PERIOD_DAY " DESC, id DESC"},
+	[DB_REP_DELETE] = {"DELETE FROM reports WHERE user_id = ?1 AND id = ?2"},
+	[DB_REP_SET_URL] = {"UPDATE reports SET file_url = ?3 WHERE user_id = ?1 AND id = ?2"},
+	[DB_AUTO_GET] = {"SELECT last_daily, last_monthly FROM report_auto_state WHERE user_id = ?1"},
+	[DB_AUTO_ENSURE] = {"INSERT INTO report_auto_state (user_id) VALUES (?1) "
+			    "ON CONFLICT (user_id) DO NOTHING"},
+	/* The automatic generation's claim: advances only a state before the
+	 * period, so 0 rows changed means done already (a restart, a replica). */
+	[DB_AUTO_DAILY] = {"UPDATE report_auto_state SET last_daily = ?2 "
+			   "WHERE user_id = ?1 AND last_daily < ?2"},
+	[DB_AUTO_MONTHLY] = {"UPDATE report_auto_state SET last_monthly = ?2 "
+			     "WHERE user_id = ?1 AND last_monthly < ?2"},
+	[DB_SRC_COMMITS] = {"SELECT c.id, c.sha, c.message, c.branch, r.owner, r.name, "
+			    "COALESCE(c.jira_card_key, ''), c.date" USER_COMMITS
+			    " ORDER BY c.date, c.id"},
+	[DB_SRC_LINKS] = {"SELECT l.commit_id, l.jira_card_key FROM commit_card_links l "
+			  "WHERE l.commit_id IN (SELECT c.id" USER_COMMITS ") ORDER BY l.id"},
+	[DB_SRC_CARDS] = {"SELECT card_key, summary, status FROM jira_cards WHERE user_id = ?1 "
+			  "ORDER BY card_key"},
+	[DB_USERS_WITH_COMMITS] = {"SELECT DISTINCT r.user_id FROM commits c "
+				   "JOIN repositories r ON r.id = c.repo_id "
+				   "WHERE c.date >= ?1 AND c.date < ?2 ORDER BY r.user_id"},
 };
 
 const char *db_sql_text(db_dialect d, db_stmt_id id)

@@ -23,7 +23,9 @@ static const char *all_vars[] = {
 	"CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
 	"JIRA_FIRST_SYNC_TIMEOUT", "SYNC_WAIT", "SYNC_MAX_WAIT", "METRICS_TOKEN",
 	"REGISTRATION_ENABLED", "UPSTREAM_ALLOW_LOOPBACK", "UPSTREAM_ALLOW_HTTP",
-	"UPSTREAM_DENY_PRIVATE",
+	"UPSTREAM_DENY_PRIVATE", "REPORT_AUTO_GENERATE", "REPORT_AUTO_TIME",
+	"REPORT_MONTHLY_AUTO_TIME", "REPORT_TIMEZONE", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
+	"R2_SECRET_ACCESS_KEY", "R2_BUCKET_NAME", "R2_PUBLIC_DOMAIN", "S3_ENDPOINT", "S3_REGION",
 };
 
 static int clear_env(void **state)
@@ -256,6 +258,13 @@ static const struct {
 	 "ENCRYPTION_KEY: must be 64 hex characters (32 bytes)"},
 	{"DATABASE_URL", "mysql://user:hunter2@db/pdt", NULL},
 	{"DATABASE_URL", "sqlite://", NULL},
+	{"REPORT_AUTO_TIME", "24:00",
+	 "REPORT_AUTO_TIME: must be a time HH:MM (00:00..23:59), got \"24:00\""},
+	{"REPORT_AUTO_TIME", "9:00", NULL},
+	{"REPORT_AUTO_TIME", "23:00:00", NULL},
+	{"REPORT_MONTHLY_AUTO_TIME", "08:60", NULL},
+	{"REPORT_AUTO_GENERATE", "yes", NULL},
+	{"S3_ENDPOINT", "s3.example.com", NULL},
 };
 
 static void test_bad_values(void **state)
@@ -307,6 +316,46 @@ static void test_secret_not_echoed(void **state)
 	assert_int_equal(config_load(&c, path, err, sizeof err), PDT_EINVAL);
 	assert_string_equal(err, "ENCRYPTION_KEY: must be 64 hex characters (32 bytes)");
 	remove_temp(path);
+}
+
+/* Report variables: defaults, HH:MM, and upload set all or nothing. */
+static void test_report_values(void **state)
+{
+	config c;
+	char err[256] = "";
+	assert_int_equal(config_load(&c, NULL, err, sizeof err), PDT_OK);
+	assert_true(c.report_auto_generate);
+	assert_int_equal(c.report_auto_time, 23 * 60);
+	assert_int_equal(c.report_monthly_auto_time, 8 * 60);
+	assert_string_equal(c.report_timezone, "UTC");
+	assert_null(c.r2_bucket_name);
+	assert_string_equal(c.s3_region, "auto");
+	config_release(&c);
+	setenv("REPORT_AUTO_TIME", "00:05", 1);
+	setenv("R2_ACCOUNT_ID", "acct", 1);
+	setenv("R2_ACCESS_KEY_ID", "AKID", 1);
+	setenv("R2_SECRET_ACCESS_KEY", "s3cr3t-value", 1);
+	setenv("R2_BUCKET_NAME", "reports", 1);
+	setenv("R2_PUBLIC_DOMAIN", "files.example.com", 1);
+	assert_int_equal(config_load(&c, NULL, err, sizeof err), PDT_OK);
+	assert_int_equal(c.report_auto_time, 5);
+	assert_string_equal(c.r2_secret_access_key, "s3cr3t-value");
+	config_release(&c);
+	unsetenv("R2_PUBLIC_DOMAIN"); /* needed without S3_ENDPOINT */
+	assert_int_equal(config_load(&c, NULL, err, sizeof err), PDT_EINVAL);
+	assert_string_equal(err, "R2_PUBLIC_DOMAIN: required for report upload (R2_ACCOUNT_ID is set)");
+	setenv("S3_ENDPOINT", "http://127.0.0.1:9000/", 1);
+	assert_int_equal(config_load(&c, NULL, err, sizeof err), PDT_OK);
+	assert_string_equal(c.s3_endpoint, "http://127.0.0.1:9000");
+	config_release(&c);
+	unsetenv("R2_SECRET_ACCESS_KEY");
+	assert_int_equal(config_load(&c, NULL, err, sizeof err), PDT_EINVAL);
+	assert_non_null(strstr(err, "R2_SECRET_ACCESS_KEY: required"));
+	setenv("R2_SECRET_ACCESS_KEY", "s3cr3t-value", 1);
+	setenv("R2_BUCKET_NAME", "a/b", 1);
+	assert_int_equal(config_load(&c, NULL, err, sizeof err), PDT_EINVAL);
+	assert_null(strstr(err, "s3cr3t"));
+	clear_env(state);
 }
 
 static void test_require_secrets(void **state)
@@ -472,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup(test_good_values, clear_env),
 		cmocka_unit_test_setup(test_bad_values, clear_env),
 		cmocka_unit_test_setup(test_secret_not_echoed, clear_env),
+		cmocka_unit_test_setup(test_report_values, clear_env),
 		cmocka_unit_test_setup(test_require_secrets, clear_env),
 		cmocka_unit_test(test_dotenv_syntax),
 		cmocka_unit_test(test_dotenv_malformed),

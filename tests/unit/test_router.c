@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "api/api.h"
 #include "http/router.h"
 
 static void h(void *app, http_req *req, http_resp *resp)
@@ -97,12 +98,54 @@ static void test_long_path(void **state)
 	assert_true(router_path_known(table, N, "/api/repos/9/validate"));
 }
 
+/* The real table: /api/reports' static segments (generate, templates,
+ * preview) are not taken for :id, which only GET and DELETE have. */
+static void test_report_routes(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	const http_route *t = api_routes(&n), *r = NULL;
+	static const struct {
+		http_method meth;
+		const char *path;
+		http_handler want;
+	} cases[] = {
+		{HTTP_POST, "/api/reports/generate", api_reports_generate},
+		{HTTP_POST, "/api/reports/generate/monthly", api_reports_generate_monthly},
+		{HTTP_GET, "/api/reports", api_reports_list},
+		{HTTP_GET, "/api/reports/templates", api_templates_list},
+		{HTTP_POST, "/api/reports/templates", api_templates_create},
+		{HTTP_POST, "/api/reports/templates/preview", api_templates_preview},
+		{HTTP_PUT, "/api/reports/templates/3", api_templates_update},
+		{HTTP_DELETE, "/api/reports/templates/3", api_templates_delete},
+		{HTTP_GET, "/api/reports/3", api_reports_get},
+		{HTTP_DELETE, "/api/reports/3", api_reports_delete},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *p[HTTP_MAX_PARAMS] = {0};
+		size_t np = 0;
+		assert_int_equal(router_match(t, n, cases[i].meth, cases[i].path, &r, p, &np),
+				 ROUTER_MATCH);
+		if (r->handler != cases[i].want)
+			fail_msg("%s routed to the wrong handler", cases[i].path);
+		assert_true(r->flags & HTTP_AUTH);
+		free_params(p, np);
+	}
+	char *p[HTTP_MAX_PARAMS] = {0};
+	size_t np = 0;
+	assert_int_equal(router_match(t, n, HTTP_PUT, "/api/reports/templates", &r, p, &np),
+			 ROUTER_BAD_METHOD);
+	assert_int_equal(router_match(t, n, HTTP_GET, "/api/reports/templates/preview", &r, p, &np),
+			 ROUTER_BAD_METHOD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_literal_and_params),
 		cmocka_unit_test(test_method_and_path_errors),
 		cmocka_unit_test(test_long_path),
+		cmocka_unit_test(test_report_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,14 @@ Peak RSS: see bench/sync.py — each pass runs under RUSAGE_WRAPPER, a minimal
 `python3 -I -S` that forks+execs pdt and reaps it with os.wait4, because Linux
 folds the forking process's RSS into the child's ru_maxrss.
 
+Comments and descriptions (issue 11): every issue gets a three-line description
+(DESCRIPTIONS=1) and COMMENTS (3) comments, and LONG_COMMENTS (10) issues of
+the active sprints get 150 more (more than a listing embeds: their comment
+list is paged, 2 requests each). A build that does not ask for descriptions
+and comments (BASE_REV before issue 11) simply gets them in nothing it asks.
+
 env: BOARDS=10 SPRINTS=20 (>= 3) ISSUES=50 LATENCY_MS=20 CHANGED=5 AGE_DAYS=3 (2..22)
+     COMMENTS=3 LONG_COMMENTS=10 DESCRIPTIONS=1
      PASS_TIMEOUT=120 (seconds, per sync pass)  PDT_BIN (default build/pdt)
      KEEP_TMP=1 (keep the temp dir: DB, pdt logs, sync output)
      STRICT=1 (also exit 1 when an aim is missed)
@@ -148,10 +155,15 @@ def setup_db(procs, pdt, tmp, secrets_, jira_url):
 
 
 def db_state(db, keys=()):
-    """(sprints, cards, sprints with issues listed, {key: status} for keys)."""
+    """(sprints, cards, sprints with issues listed, {key: status} for keys,
+    comments stored or None when the schema has no comments)."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
     try:
         sprints = con.execute("SELECT count(*) FROM sprints").fetchone()[0]
+        has_comments = con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                   "AND name = 'jira_comments'").fetchone()[0]
+        comments = (con.execute("SELECT count(*) FROM jira_comments").fetchone()[0]
+                    if has_comments else None)
         cards = con.execute("SELECT count(*) FROM jira_cards").fetchone()[0]
         listed = con.execute("SELECT count(*) FROM sprints WHERE issues_synced_at IS NOT NULL"
                              " AND issues_synced_at > 0").fetchone()[0]
@@ -159,14 +171,16 @@ def db_state(db, keys=()):
         for k in keys:
             row = con.execute("SELECT status FROM jira_cards WHERE card_key = ?", (k,)).fetchone()
             status[k] = row[0] if row else None
-        return sprints, cards, listed, status
+        return sprints, cards, listed, status, comments
     finally:
         con.close()
 
 
 # ---------------------------------------------------------------- sync passes
 
-KINDS = ("boards", "sprints", "sprint issues", "search", "sprint", "changelog", "issue", "other")
+KINDS = ("boards", "sprints", "sprint issues", "search", "sprint", "changelog", "comment",
+         "issue", "other")
+_COMMENT_RE = re.compile(r"^/rest/api/\d/issue/[^/]+/comment$")
 _SPRINT_RE = re.compile(r"^/rest/agile/1\.0/sprint/[^/]+$")
 _SPRINTS_RE = re.compile(r"^/rest/agile/1\.0/board/[^/]+/sprint$")
 _ISSUES_RE = re.compile(r"^/rest/agile/1\.0/sprint/[^/]+/issue$")
@@ -187,6 +201,8 @@ def classify(path):
         return "sprint"
     if _CHANGELOG_RE.match(path) or path.startswith("/rest/api/3/changelog/bulkfetch"):
         return "changelog"
+    if _COMMENT_RE.match(path):
+        return "comment"
     if _ISSUE_RE.match(path):
         return "issue"
     return "other"
@@ -234,7 +250,7 @@ def run_pass(procs, pdt, jira, label, db, secrets_, timeout, keys=()):
             cards_rep = (cards_rep or 0) + int(m.group(3))
         elif ln.strip():
             err_lines.append(ln)
-    sprints, cards, listed, status = db_state(db, keys)
+    sprints, cards, listed, status, comments = db_state(db, keys)
     with open(err_path, errors="replace") as f:
         errlog = f.readlines()
     return {
@@ -247,6 +263,7 @@ def run_pass(procs, pdt, jira, label, db, secrets_, timeout, keys=()):
         "with_jql": with_jql, "max_in_flight": jira.max_in_flight,
         "sprints_reported": sprints_rep, "cards_reported": cards_rep, "err_lines": err_lines,
         "db_sprints": sprints, "db_cards": cards, "db_listed": listed, "db_status": status,
+        "db_comments": comments,
         "stderr_tail": tail(err_path, 15),
         "warn_lines": sum(1 for l in errlog if "level=warn" in l),
         "error_lines": sum(1 for l in errlog if "level=error" in l or "level=fatal" in l),
@@ -257,7 +274,8 @@ def run_pass(procs, pdt, jira, label, db, secrets_, timeout, keys=()):
 
 def fmt_kinds(k):
     return ", ".join("%s %d" % (name, k.get(name, 0)) for name in KINDS
-                     if name not in ("issue", "other", "search", "sprint") or k.get(name, 0))
+                     if name not in ("issue", "other", "search", "sprint", "comment")
+                     or k.get(name, 0))
 
 
 def fmt_statuses(st):
@@ -279,6 +297,9 @@ def knobs():
         # 7 days before populate's "now") still within SYNC_LOOKBACK_DAYS
         "age_days": env_int("AGE_DAYS", 3, 2, LOOKBACK_DAYS - 8),
         "pass_timeout": env_int("PASS_TIMEOUT", 120, 1),
+        "ncomments": env_int("COMMENTS", 3, 0),
+        "nlong": env_int("LONG_COMMENTS", 10, 0),
+        "descriptions": env_int("DESCRIPTIONS", 1, 0, 1),
     }
     return k
 
@@ -316,14 +337,20 @@ def main():
 
 def print_comparison(runs, k):
     print()
-    print("=== side by side: %d boards x %d sprints x %d issues, %d ms latency ==="
-          % (k["nboards"], k["nsprints"], k["nissues"], k["latency"]))
-    hdr = "%-6s %-28s %-10s %9s %8s %7s"
-    print(hdr % ("build", "revision", "pass", "requests", "wall_s", "cards"))
+    print("=== side by side: %d boards x %d sprints x %d issues, %d ms latency, %d comments"
+          " per issue, %d issues with 150 more, descriptions %s ==="
+          % (k["nboards"], k["nsprints"], k["nissues"], k["latency"], k["ncomments"],
+             k["nlong"], "on" if k["descriptions"] else "off"))
+    hdr = "%-6s %-28s %-10s %9s %8s %7s %8s %7s %9s"
+    print(hdr % ("build", "revision", "pass", "requests", "comment", "wall_s", "cards",
+                 "rss_MB", "comments"))
     for name, desc, (results, _, _) in runs:
         for r in results:
-            print(hdr % (name, desc[:28], r["label"], r["requests"], "%.2f" % r["wall"],
-                         "-" if r["cards_reported"] is None else r["cards_reported"]))
+            print(hdr % (name, desc[:28], r["label"], r["requests"],
+                         r["kinds"].get("comment", 0), "%.2f" % r["wall"],
+                         "-" if r["cards_reported"] is None else r["cards_reported"],
+                         mb(r["maxrss_kb"]),
+                         "-" if r["db_comments"] is None else r["db_comments"]))
     print("====================================================================")
 
 
@@ -333,6 +360,7 @@ def bench_build(name, pdt, desc, k):
     nboards, nsprints, nissues = k["nboards"], k["nsprints"], k["nissues"]
     latency, nchanged, age_days = k["latency"], k["nchanged"], k["age_days"]
     pass_timeout = k["pass_timeout"]
+    ncomments, nlong, descriptions = k["ncomments"], k["nlong"], bool(k["descriptions"])
     keep = os.environ.get("KEEP_TMP") == "1"
     tmp = tempfile.mkdtemp(prefix="pdt-jirabench-%s." % name)
     procs = Procs()
@@ -352,7 +380,17 @@ def bench_build(name, pdt, desc, k):
         t0 = time.monotonic()
         try:
             shape = jira.populate(boards=nboards, sprints_per_board=nsprints,
-                                  issues_per_sprint=nissues, users={JIRA_EMAIL: JIRA_TOKEN})
+                                  issues_per_sprint=nissues, users={JIRA_EMAIL: JIRA_TOKEN},
+                                  comments_per_issue=ncomments, descriptions=descriptions)
+            # issues of active sprints with more comments than a listing embeds
+            long_keys = []
+            for j in range(nlong):
+                sids = jira.sprints(shape["boards"][j % len(shape["boards"])])
+                pool = jira.issues(sids[-2])
+                if j // len(shape["boards"]) < len(pool):
+                    long_keys.append(pool[j // len(shape["boards"])])
+            for key in long_keys:
+                jira.add_comments(key, 150, interval=60, body="long {i}")
         finally:
             jira.clock = real_clock
         populate_s = time.monotonic() - t0
@@ -438,13 +476,16 @@ def bench_build(name, pdt, desc, k):
         ratio3 = third["requests"] / float(cold["requests"]) if cold["requests"] else float("nan")
         peak_kb = max((r["maxrss_kb"] or 0) for r in results)
         aims = [
-            ("cold pass < %d requests" % AIM_COLD_REQUESTS, cold["requests"] < AIM_COLD_REQUESTS,
-             "%d requests" % cold["requests"]),
+            ("cold pass < %d + 2 x %d long-comment issues requests"
+             % (AIM_COLD_REQUESTS, len(long_keys)),
+             cold["requests"] < AIM_COLD_REQUESTS + 2 * len(long_keys),
+             "%d requests, %d of them comment pages" % (cold["requests"],
+                                                        cold["kinds"].get("comment", 0))),
             ("no-change pass <= boards + 2 requests", second["requests"] <= nboards + 2,
              "%d requests, %d boards" % (second["requests"], nboards)),
         ]
 
-        hdr = "%-10s %7s %8s %5s %5s %6s %6s %6s %6s %7s %6s %3s  %s"
+        hdr = "%-10s %7s %8s %5s %5s %6s %6s %6s %6s %7s %7s %6s %3s  %s"
         print()
         print("=== pdt Jira sync benchmark ========================================")
         print("date       %s   host: %d cores, %s %s" % (
@@ -457,15 +498,18 @@ def bench_build(name, pdt, desc, k):
                                               shape["issues"], latency))
         print("dates      populate ran on a clock %d days back: newest issue update %.1f h ago"
               " (pdt re-asks for %d h before its last pass)" % (age_days, min_age_h, 24))
+        print("notes      %d comments per issue, %d issues with 150 more (%s), descriptions %s"
+              % (ncomments, len(long_keys), " ".join(long_keys[:3]) +
+                 (" ..." if len(long_keys) > 3 else ""), "on" if descriptions else "off"))
         print("setup      pdt serve + register + Jira settings: %.2fs" % setup_s)
         print()
         print(hdr % ("pass", "wall_s", "requests", "board", "sprnt", "issues", "jql", "search",
-                     "chlog", "cards", "rss_MB", "rc", "statuses"))
+                     "chlog", "comment", "cards", "rss_MB", "rc", "statuses"))
         for r in results:
             k = r["kinds"]
             print(hdr % (r["label"], "%.2f" % r["wall"], r["requests"], k.get("boards", 0),
                          k.get("sprints", 0), k.get("sprint issues", 0), r["with_jql"],
-                         k.get("search", 0), k.get("changelog", 0),
+                         k.get("search", 0), k.get("changelog", 0), k.get("comment", 0),
                          "-" if r["cards_reported"] is None else r["cards_reported"],
                          mb(r["maxrss_kb"]), "T/O" if r["timed_out"] else r["rc"],
                          fmt_statuses(r["statuses"])))
@@ -476,9 +520,10 @@ def bench_build(name, pdt, desc, k):
             extra = ""
             if r["kinds"].get("issue") or r["kinds"].get("other"):
                 extra = "; also issue %d, other %d" % (r["kinds"].get("issue", 0), r["kinds"].get("other", 0))
-            print("  %-10s database: %d sprints (%d with issues listed), %d cards; most in flight %d;"
-                  " cpu %.2fs; sync log %d warn, %d error%s"
-                  % (r["label"], r["db_sprints"], r["db_listed"], r["db_cards"], r["max_in_flight"],
+            print("  %-10s database: %d sprints (%d with issues listed), %d cards, %s comments;"
+                  " most in flight %d; cpu %.2fs; sync log %d warn, %d error%s"
+                  % (r["label"], r["db_sprints"], r["db_listed"], r["db_cards"],
+                     "-" if r["db_comments"] is None else r["db_comments"], r["max_in_flight"],
                      r["cpu_s"] or 0, r["warn_lines"], r["error_lines"], extra))
         print()
         print("--- summary ---")
@@ -497,6 +542,10 @@ def bench_build(name, pdt, desc, k):
         print("Go original pattern: 1 + %d + %d + %d = %d per pass (1 board list + %d sprint lists"
               " + %d active-sprint issue lists + 1 detail request per active issue)"
               % (go_sprint_lists, go_issue_lists, go_details, go_total, go_sprint_lists, go_issue_lists))
+        pdt_now = 1 + go_sprint_lists + go_issue_lists + 2 * go_details
+        print("PDT current pattern (descriptions and comments): 1 + %d + %d + 2 x %d = %d per"
+              " pass (issue detail + comments per active card)"
+              % (go_sprint_lists, go_issue_lists, go_details, pdt_now))
         print("vs Go       cold %d / %d = %.3f; no-change %d / %d = %.3f"
               % (cold["requests"], go_total, cold["requests"] / float(go_total),
                  second["requests"], go_total, second["requests"] / float(go_total)))

@@ -6,7 +6,8 @@
 # recently closed sprint per board) with 20 ms injected latency per request,
 # a second pass with no upstream change, and a third pass after 5 issues
 # change: wall time, requests by kind (boards, sprints, sprint issues,
-# per-issue changelog), cards written, the second/cold request ratio, and the
+# per-issue changelog, comment pages), cards written, peak RSS, the
+# second/cold request ratio, and the
 # Go original's request count for the same shape. Everything runs on
 # 127.0.0.1 in a temp dir.
 #
@@ -18,6 +19,8 @@
 # usage: bench/jira.sh           (from anywhere; builds pdt)
 #        BASE_REV=c89858f bench/jira.sh
 # env:   BOARDS=10 SPRINTS=20 ISSUES=50 LATENCY_MS=20 CHANGED=5 AGE_DAYS=3
+#        COMMENTS=3 LONG_COMMENTS=10 DESCRIPTIONS=1 (comments per issue, issues
+#        with 150 more, three-line descriptions; 0 turns each off)
 #        BASE_BIN=/path/to/pdt | BASE_REV=<rev> (the base build to compare)
 #        PASS_TIMEOUT=120 (seconds per sync pass)   STRICT=1 (missed aim -> exit 1)
 #        BUILD_DIR=build   SKIP_BUILD=1 (use the existing binary)   KEEP_TMP=1

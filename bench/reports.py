@@ -51,11 +51,15 @@ def seed(srv, user, repos, n, start, span, nkeys, tag):
     for rid, items in per_repo.items():
         seed_commits(srv.db_path, rid, items)
     now = int(time.time())
+    # Cards belong to one of the user's Jira workspaces (migration 005).
+    db_exec(srv.db_path, "INSERT OR IGNORE INTO jira_workspaces (user_id, workspace, created_at, "
+            "updated_at) VALUES (?, 'bench.example', ?, ?)", (user["id"], now, now))
     for k in range(1, nkeys + 1):
-        db_exec(srv.db_path, "INSERT INTO jira_cards (user_id, card_key, summary, status, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (user["id"], "PROJ-%d" % k, "Card %d" % k, "Done" if k % 4 == 0 else "In Progress",
-                 now, now))
+        db_exec(srv.db_path, "INSERT INTO jira_cards (user_id, workspace_id, card_key, summary, "
+                "status, created_at, updated_at) VALUES (?, (SELECT min(id) FROM "
+                "jira_workspaces WHERE user_id = ?), ?, ?, ?, ?, ?)",
+                (user["id"], user["id"], "PROJ-%d" % k, "Card %d" % k,
+                 "Done" if k % 4 == 0 else "In Progress", now, now))
 
 
 def new_user(srv, name):

@@ -1,8 +1,13 @@
-/* /api/jira: sprints, the active sprint, cards and a card's detail, served
- * from stored data; a user whose Jira data was never synced gets one
- * bounded pass first (jira_serve, at the end). */
+/* /api/jira: sprints, the active sprint, cards, a card's detail and its
+ * comments, served from stored data; a user whose Jira data was never
+ * synced gets one bounded pass first (jira_serve, at the end). Every route
+ * takes ?workspace_id= (one of the caller's workspaces, else 404 "workspace
+ * not found"); without it they cover all the caller's workspaces, and a
+ * card key found in several is the one of the oldest workspace. Each
+ * workspace's project_keys filter its cards in listings. */
 #include "api/api.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -15,32 +20,83 @@
 
 #define KEY_MAX 64
 
+/* ?workspace_id=: 0 when absent or empty; false (answered 404) when it is
+ * not one of the caller's workspaces. */
+static bool ws_scope(api_app *a, http_req *req, http_resp *resp, int64_t *ws)
+{
+	const char *q = http_req_query(req, "workspace_id");
+	store_jira_workspace w = {0};
+	*ws = 0;
+	if (!q || !*q)
+		return true;
+	pdt_err rc = api_parse_id(q, ws) ? store_jira_workspace_get(a->st, req->user_id, *ws, &w)
+					 : PDT_ENOTFOUND;
+	store_jira_workspace_release(&w);
+	if (rc)
+		http_resp_from_err(resp, rc, "workspace not found");
+	return rc == PDT_OK;
+}
+
+/* Each workspace's project filter: listings keep only its projects' cards. */
+typedef struct ws_filters {
+	struct store_jira_workspace_list wl;
+	jiradetail_set *f;
+} ws_filters;
+
+static void filters_load(api_app *a, int64_t user_id, ws_filters *fs)
+{
+	memset(fs, 0, sizeof *fs);
+	if (store_jira_workspace_list(a->st, user_id, &fs->wl))
+		return;
+	fs->f = xcalloc(fs->wl.n ? fs->wl.n : 1, sizeof *fs->f);
+	for (size_t i = 0; i < fs->wl.n; i++)
+		jiradetail_set_init(&fs->f[i], fs->wl.items[i].project_keys);
+}
+
+static void filters_release(ws_filters *fs)
+{
+	for (size_t i = 0; fs->f && i < fs->wl.n; i++)
+		jiradetail_set_release(&fs->f[i]);
+	free(fs->f);
+	store_jira_workspace_list_release(&fs->wl);
+}
+
+static bool card_allowed(const ws_filters *fs, const store_card *c)
+{
+	for (size_t i = 0; i < fs->wl.n; i++)
+		if (fs->wl.items[i].id == c->workspace_id)
+			return jiradetail_key_allowed(&fs->f[i], c->key);
+	return true;
+}
+
 static json_t *card_json(const store_card *c)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)c->id,
-			 "user_id", (json_int_t)c->user_id, "key", http_json_str(c->key),
+	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)c->id,
+			 "user_id", (json_int_t)c->user_id,
+			 "workspace_id", (json_int_t)c->workspace_id, "key", http_json_str(c->key),
 			 "summary", http_json_str(c->summary), "status", http_json_str(c->status),
 			 "assignee", http_json_str(c->assignee),
 			 "sprint_id", c->sprint_id ? json_integer(c->sprint_id) : json_null(),
 			 "created_at", http_json_time(c->created_at));
 }
 
-/* The user's project filter applies to listings too. */
-static json_t *cards_json(const jiradetail_set *filter, const struct store_card_list *l,
+/* The workspaces' project filters apply to listings too. */
+static json_t *cards_json(const ws_filters *fs, const struct store_card_list *l,
 			  int64_t sprint_id)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < l->n; i++)
 		if ((!sprint_id || l->items[i].sprint_id == sprint_id) &&
-		    jiradetail_key_allowed(filter, l->items[i].key))
+		    card_allowed(fs, &l->items[i]))
 			json_array_append_new(arr, card_json(&l->items[i]));
 	return arr;
 }
 
 static json_t *sprint_json(const store_sprint *s, json_t *cards)
 {
-	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id,
+	return json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)s->id,
 			 "user_id", (json_int_t)s->user_id,
+			 "workspace_id", (json_int_t)s->workspace_id,
 			 "jira_sprint_id", (json_int_t)s->jira_sprint_id,
 			 "name", http_json_str(s->name), "state", http_json_str(s->state),
 			 "start_date", http_json_time(s->start_date),
@@ -52,11 +108,14 @@ static void body_sprints(api_app *a, http_req *req, http_resp *resp)
 {
 	struct store_sprint_list sl = {0};
 	struct store_card_list cl = {0};
-	jiradetail_set filter;
-	jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
-	pdt_err rc = store_sprint_list(a->st, req->user_id, &sl);
+	ws_filters fs;
+	int64_t ws;
+	if (!ws_scope(a, req, resp, &ws))
+		return;
+	filters_load(a, req->user_id, &fs);
+	pdt_err rc = store_sprint_list(a->st, req->user_id, ws, &sl);
 	if (!rc)
-		rc = store_card_list(a->st, req->user_id, 0, &cl);
+		rc = store_card_list(a->st, req->user_id, ws, 0, &cl);
 	if (rc) {
 		http_resp_from_err(resp, rc, NULL);
 		goto cleanup;
@@ -64,10 +123,10 @@ static void body_sprints(api_app *a, http_req *req, http_resp *resp)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < sl.n; i++)
 		json_array_append_new(arr, sprint_json(&sl.items[i],
-						       cards_json(&filter, &cl, sl.items[i].id)));
+						       cards_json(&fs, &cl, sl.items[i].id)));
 	http_resp_json(resp, 200, arr);
 cleanup:
-	jiradetail_set_release(&filter);
+	filters_release(&fs);
 	store_card_list_release(&cl);
 	store_sprint_list_release(&sl);
 }
@@ -77,16 +136,16 @@ static void answer_sprint(api_app *a, http_req *req, pdt_err rc, const store_spr
 			  const char *not_found, http_resp *resp)
 {
 	struct store_card_list cl = {0};
-	jiradetail_set filter;
+	ws_filters fs;
 	if (!rc)
-		rc = store_card_list(a->st, req->user_id, s->id, &cl);
+		rc = store_card_list(a->st, req->user_id, 0, s->id, &cl);
 	if (rc) {
 		http_resp_from_err(resp, rc, not_found);
 		return;
 	}
-	jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
-	http_resp_json(resp, 200, sprint_json(s, cards_json(&filter, &cl, 0)));
-	jiradetail_set_release(&filter);
+	filters_load(a, req->user_id, &fs);
+	http_resp_json(resp, 200, sprint_json(s, cards_json(&fs, &cl, 0)));
+	filters_release(&fs);
 	store_card_list_release(&cl);
 }
 
@@ -104,7 +163,10 @@ static void body_sprint(api_app *a, http_req *req, http_resp *resp)
 static void body_active_sprint(api_app *a, http_req *req, http_resp *resp)
 {
 	store_sprint s = {0};
-	pdt_err rc = store_sprint_active(a->st, req->user_id, &s);
+	int64_t ws;
+	if (!ws_scope(a, req, resp, &ws))
+		return;
+	pdt_err rc = store_sprint_active(a->st, req->user_id, ws, &s);
 	answer_sprint(a, req, rc, &s, "no active sprint found", resp);
 	store_sprint_release(&s);
 }
@@ -113,23 +175,28 @@ static void body_cards(api_app *a, http_req *req, http_resp *resp)
 {
 	store_sprint s = {0};
 	struct store_card_list cl = {0};
-	int64_t id = 0;
+	int64_t id = 0, ws;
 	const char *q = http_req_query(req, "sprint_id");
 	pdt_err rc;
-	if (q && *q)
+	if (!ws_scope(a, req, resp, &ws))
+		return;
+	if (q && *q) {
 		rc = api_parse_id(q, &id) ? store_sprint_get(a->st, req->user_id, id, &s)
 					  : PDT_ENOTFOUND;
-	else
-		rc = store_sprint_active(a->st, req->user_id, &s);
+		if (!rc && ws && s.workspace_id != ws)
+			rc = PDT_ENOTFOUND; /* another workspace's sprint */
+	} else {
+		rc = store_sprint_active(a->st, req->user_id, ws, &s);
+	}
 	if (!rc)
-		rc = store_card_list(a->st, req->user_id, s.id, &cl);
+		rc = store_card_list(a->st, req->user_id, 0, s.id, &cl);
 	if (rc) {
 		http_resp_from_err(resp, rc, q && *q ? "sprint not found" : "no active sprint found");
 	} else {
-		jiradetail_set filter;
-		jiradetail_set_init(&filter, api_user(req)->jira_project_keys);
-		http_resp_json(resp, 200, cards_json(&filter, &cl, 0));
-		jiradetail_set_release(&filter);
+		ws_filters fs;
+		filters_load(a, req->user_id, &fs);
+		http_resp_json(resp, 200, cards_json(&fs, &cl, 0));
+		filters_release(&fs);
 	}
 	store_card_list_release(&cl);
 	store_sprint_release(&s);
@@ -174,8 +241,11 @@ static json_t *card_detail_json(api_app *a, int64_t user_id, const char *key,
 	json_t *log = json_object_get(detail, "changelog");
 	json_t *chg = json_is_array(log) ? json_incref(log) : json_array();
 	parent = json_is_object(parent) ? json_incref(parent) : json_null();
-	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "key", key,
-			      "summary", http_json_str(c->summary),
+	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			      "key", key, "summary", http_json_str(c->summary),
+			      "description", http_json_str(c->description ? c->description : ""),
+			      "workspace_id", c->workspace_id ? json_integer(c->workspace_id)
+							      : json_null(),
 			      "status", http_json_str(c->status),
 			      "assignee", http_json_str(c->assignee),
 			      "sprint_id", c->sprint_id ? json_integer(c->sprint_id) : json_null(),
@@ -192,12 +262,15 @@ static void body_card(api_app *a, http_req *req, http_resp *resp)
 {
 	store_card c = {0};
 	size_t ncommits = 0;
+	int64_t ws;
 	const char *key = http_req_param(req, 0);
+	if (!ws_scope(a, req, resp, &ws))
+		return;
 	if (strlen(key) > KEY_MAX) {
 		http_resp_error(resp, 404, "card not found");
 		return;
 	}
-	pdt_err rc = store_card_get(a->st, req->user_id, key, &c);
+	pdt_err rc = store_card_get(a->st, req->user_id, ws, key, &c);
 	if (rc && rc != PDT_ENOTFOUND) {
 		http_resp_from_err(resp, rc, NULL);
 		return;
@@ -209,6 +282,45 @@ static void body_card(api_app *a, http_req *req, http_resp *resp)
 		return;
 	}
 	http_resp_json(resp, 200, card_detail_json(a, req->user_id, key, &c, commits));
+	store_card_release(&c);
+}
+
+static json_t *comment_json(const store_comment *m)
+{
+	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)m->id,
+			 "user_id", (json_int_t)m->user_id,
+			 "workspace_id", (json_int_t)m->workspace_id,
+			 "card_key", http_json_str(m->card_key),
+			 "comment_id", http_json_str(m->comment_id),
+			 "author", http_json_str(m->author),
+			 "author_email", http_json_str(m->author_email),
+			 "body", http_json_str(m->body),
+			 "commented_at", http_json_time(m->commented_at),
+			 "created_at", http_json_time(m->created_at));
+}
+
+/* GET /api/jira/cards/:key/comments: oldest first; 404 for an unknown card. */
+static void body_comments(api_app *a, http_req *req, http_resp *resp)
+{
+	store_card c = {0};
+	struct store_comment_list l = {0};
+	int64_t ws;
+	const char *key = http_req_param(req, 0);
+	if (!ws_scope(a, req, resp, &ws))
+		return;
+	pdt_err rc = strlen(key) > KEY_MAX ? PDT_ENOTFOUND
+					   : store_card_get(a->st, req->user_id, ws, key, &c);
+	if (!rc)
+		rc = store_comment_list(a->st, req->user_id, c.workspace_id, key, &l);
+	if (rc) {
+		http_resp_from_err(resp, rc, "card not found");
+	} else {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(arr, comment_json(&l.items[i]));
+		http_resp_json(resp, 200, arr);
+	}
+	store_comment_list_release(&l);
 	store_card_release(&c);
 }
 
@@ -303,4 +415,9 @@ void api_jira_cards(void *app, http_req *req, http_resp *resp)
 void api_jira_card(void *app, http_req *req, http_resp *resp)
 {
 	jira_serve(app, req, resp, false, body_card);
+}
+
+void api_jira_card_comments(void *app, http_req *req, http_resp *resp)
+{
+	jira_serve(app, req, resp, false, body_comments);
 }

@@ -57,8 +57,8 @@ static bool url_like(const char *s)
 
 /* true when a new jira_workspace names another site than the old one (by
  * the normalised base URL; the same site written differently is the same).
- * The old site's sprints and cards are then dropped: the user no longer
- * syncs it. */
+ * The old site's sprints, cards and comments are then dropped: the user no
+ * longer syncs it. jira_workspace is the user's first Jira workspace. */
 static bool site_changed(const char *old_ws, const char *new_ws)
 {
 	if (!new_ws || !old_ws || !*old_ws)
@@ -68,6 +68,26 @@ static bool site_changed(const char *old_ws, const char *new_ws)
 	free(a);
 	free(b);
 	return changed;
+}
+
+/* true when ws names the site of one of the user's other workspaces (not
+ * the first, which jira_workspace rewrites): two workspaces never share a
+ * site. */
+static bool site_of_another(api_app *a, int64_t user_id, const char *ws)
+{
+	struct store_jira_workspace_list l = {0};
+	char *base = ws && *ws ? jira_base_url(ws) : NULL;
+	bool taken = false;
+	if (base && store_jira_workspace_list(a->st, user_id, &l) == PDT_OK) {
+		for (size_t i = 1; i < l.n && !taken; i++) {
+			char *other = jira_base_url(l.items[i].workspace);
+			taken = other && strcasecmp(other, base) == 0;
+			free(other);
+		}
+	}
+	store_jira_workspace_list_release(&l);
+	free(base);
+	return taken;
 }
 
 void api_profile_put(void *app, http_req *req, http_resp *resp)
@@ -97,6 +117,10 @@ void api_profile_put(void *app, http_req *req, http_resp *resp)
 		http_resp_error(resp, 400, "gitlab_url must start with http:// or https://");
 		return;
 	}
+	if (site_of_another(a, req->user_id, u.jira_workspace)) {
+		http_resp_error(resp, 409, "workspace already exists");
+		return;
+	}
 	if (seal_token(a, gh, &enc[0]) || seal_token(a, gl, &enc[1]) || seal_token(a, jt, &enc[2])) {
 		http_resp_error(resp, 500, "internal error");
 		goto cleanup;
@@ -105,10 +129,19 @@ void api_profile_put(void *app, http_req *req, http_resp *resp)
 	u.gitlab_token_enc = enc[1];
 	u.jira_token_enc = enc[2];
 	bool moved = site_changed(api_user(req)->jira_workspace, u.jira_workspace);
-	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, timeutil_now());
-	if (!rc && moved)
-		rc = store_jira_forget(a->st, req->user_id);
-	if (rc)
+	int64_t now = timeutil_now();
+	pdt_err rc = store_user_update_profile(a->st, req->user_id, &u, now);
+	/* jira_workspace / jira_project_keys are the first workspace's; one
+	 * created now takes the keys set before it (the profile shows them). */
+	const char *keys = u.jira_project_keys;
+	if (!keys && !*api_user(req)->jira_workspace)
+		keys = api_user(req)->jira_project_keys;
+	if (!rc)
+		rc = store_jira_workspace_set_first(a->st, req->user_id, u.jira_workspace, keys,
+						    moved, now);
+	if (rc == PDT_ECONFLICT)
+		http_resp_error(resp, 409, "workspace already exists");
+	else if (rc)
 		http_resp_from_err(resp, rc, "user not found");
 	else
 		http_resp_message(resp, 200, "profile updated");

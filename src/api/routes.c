@@ -41,6 +41,13 @@ static const http_route routes[] = {
 	{HTTP_GET, "/api/jira/active-sprint", api_jira_active_sprint, HTTP_AUTH, 0},
 	{HTTP_GET, "/api/jira/cards", api_jira_cards, HTTP_AUTH, 0},
 	{HTTP_GET, "/api/jira/cards/:key", api_jira_card, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/cards/:key/comments", api_jira_card_comments, HTTP_AUTH, 0},
+	{HTTP_GET, "/api/jira/workspaces", api_jira_workspaces_list, HTTP_AUTH, 0},
+	{HTTP_POST, "/api/jira/workspaces", api_jira_workspaces_create, HTTP_AUTH | HTTP_JSON,
+	 64 * 1024},
+	{HTTP_PATCH, "/api/jira/workspaces/:id", api_jira_workspaces_update,
+	 HTTP_AUTH | HTTP_JSON, 64 * 1024},
+	{HTTP_DELETE, "/api/jira/workspaces/:id", api_jira_workspaces_delete, HTTP_AUTH, 0},
 	/* Reports: the static segments (generate, templates) come before :id,
 	 * since the first matching row wins. */
 	{HTTP_POST, "/api/reports/generate", api_reports_generate, HTTP_AUTH, 64 * 1024},

@@ -7,6 +7,9 @@
  * (GET /api/sync/status shows it "syncing", then "idle" with its outcome). */
 #include "api/api.h"
 
+#include <stdlib.h>
+
+#include "core/mem.h"
 #include "core/timeutil.h"
 #include "http/response.h"
 #include "sync/commits.h"
@@ -52,6 +55,25 @@ static void jira_answer(http_resp *resp, pdt_err rc, const sync_report *rep)
 					    "error", http_json_str(rep->error)));
 }
 
+/* ?workspace_id=N: that workspace's share of the pass, plus
+ * "status":"synced" and "workspace_id" (PDT's shape). */
+static void jira_ws_answer(http_resp *resp, pdt_err rc, const sync_report *rep, int64_t ws)
+{
+	const sync_ws_report *w = NULL;
+	if (!rep || rc == PDT_ENOTFOUND) {
+		http_resp_from_err(resp, rc ? rc : PDT_ESTORE, "workspace not found");
+		return;
+	}
+	for (size_t i = 0; i < rep->nws && !w; i++)
+		if (rep->ws[i].workspace_id == ws)
+			w = &rep->ws[i];
+	http_resp_json(resp, 200, json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "synced",
+					    "workspace_id", (json_int_t)ws,
+					    "sprints", (json_int_t)(w ? w->sprints : 0),
+					    "cards", (json_int_t)(w ? w->cards : 0),
+					    "error", http_json_str(w ? w->error : rep->error)));
+}
+
 /* trigger_done_fn: answers the deferred request (on the trigger's thread). */
 static void answer(http_deferred *d, trigger_outcome o, pdt_err rc, sync_report *rep,
 		   void (*body)(http_resp *, pdt_err, const sync_report *))
@@ -75,6 +97,24 @@ static void on_jira_done(void *arg, trigger_outcome o, pdt_err rc, sync_report *
 	answer(arg, o, rc, rep, jira_answer);
 }
 
+typedef struct ws_wait {
+	http_deferred *d;
+	int64_t ws;
+} ws_wait;
+
+static void on_jira_ws_done(void *arg, trigger_outcome o, pdt_err rc, sync_report *rep)
+{
+	ws_wait *w = arg;
+	http_resp resp = {0};
+	if (o == TRIGGER_RUNNING)
+		http_resp_json(&resp, 202, json_pack("{s:s}", "status", "syncing"));
+	else
+		jira_ws_answer(&resp, rc, rep, w->ws);
+	sync_report_unref(rep);
+	http_deferred_finish(w->d, &resp);
+	free(w);
+}
+
 static int64_t wait_ms(const api_app *a)
 {
 	return a->cfg->sync_wait_ns / TIMEUTIL_NS_PER_MS;
@@ -91,12 +131,29 @@ void api_sync_commits(void *app, http_req *req, http_resp *resp)
 void api_sync_jira(void *app, http_req *req, http_resp *resp)
 {
 	api_app *a = app;
+	const char *q = http_req_query(req, "workspace_id");
+	store_jira_workspace w = {0};
+	int64_t ws = 0;
 	if (!sync_jira_configured(api_user(req))) {
 		http_resp_error(resp, 400, "jira not configured");
 		return;
 	}
-	trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, wait_ms(a), 0, on_jira_done,
-		       http_req_defer(req));
+	if (!q || !*q) {
+		trigger_submit(a->triggers, req->user_id, TRIGGER_JIRA, wait_ms(a), 0, on_jira_done,
+			       http_req_defer(req));
+		return;
+	}
+	pdt_err rc = api_parse_id(q, &ws) ? store_jira_workspace_get(a->st, req->user_id, ws, &w)
+					  : PDT_ENOTFOUND;
+	store_jira_workspace_release(&w);
+	if (rc) {
+		http_resp_from_err(resp, rc, "workspace not found");
+		return;
+	}
+	ws_wait *wait = xcalloc(1, sizeof *wait);
+	*wait = (ws_wait){.d = http_req_defer(req), .ws = ws};
+	trigger_submit_ws(a->triggers, req->user_id, TRIGGER_JIRA, ws, wait_ms(a), 0,
+			  on_jira_ws_done, wait);
 }
 
 static json_t *status_json(api_app *a, int64_t user_id, const char *source)

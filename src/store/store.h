@@ -69,6 +69,10 @@ typedef struct store_user {
 	char *gitlab_url;
 	char *jira_email;
 	char *jira_token_enc;   /* NULL when not set */
+	/* Read from the user's first Jira workspace (lowest id; "" without
+	 * one); jira_project_keys falls back to the user's own column when
+	 * there is no workspace yet. Written to users (and, through the API,
+	 * to the first workspace: store_jira_workspace_set_first). */
 	char *jira_workspace;
 	char *jira_username;
 	char *jira_project_keys;
@@ -305,11 +309,74 @@ pdt_err store_sync_status_reset(store *s, int64_t *n);
 /* next_sync = t for every user, for one source (rows created when missing). */
 pdt_err store_sync_status_set_next(store *s, const char *source, int64_t t);
 
-/* ---- Jira: sprints and cards (per user) ---- */
+/* ---- Jira workspaces: the user's Jira sites (migration 005) ---- */
+
+/* One Jira site of one user. Credentials stay per user (jira_email,
+ * jira_token). The user's first workspace (lowest id) is what the profile's
+ * jira_workspace / jira_project_keys read (store_user_by_id) and write
+ * (store_jira_workspace_set_first). */
+typedef struct store_jira_workspace {
+	int64_t id;
+	int64_t user_id;
+	char *workspace;    /* a host or a base URL, as jira_workspace */
+	char *name;
+	char *project_keys; /* comma-separated, "" = every project */
+	bool is_active;
+	int64_t last_success; /* start of the last fully successful pass; 0 = never */
+	int64_t created_at;
+	int64_t updated_at;
+} store_jira_workspace;
+
+struct store_jira_workspace_list {
+	store_jira_workspace *items;
+	size_t n;
+};
+
+void store_jira_workspace_release(store_jira_workspace *w);
+void store_jira_workspace_list_release(struct store_jira_workspace_list *l);
+
+/* What a create or an update writes (borrowed strings; NULL = keep, or the
+ * default on create; is_active < 0 = keep, on create = 1). */
+typedef struct store_jira_workspace_in {
+	const char *workspace;
+	const char *name;
+	const char *project_keys;
+	int is_active;
+} store_jira_workspace_in;
+
+/* The user's workspaces, oldest first. */
+pdt_err store_jira_workspace_list(store *s, int64_t user_id,
+				  struct store_jira_workspace_list *out);
+/* PDT_ENOTFOUND when the id is not one of the user's. */
+pdt_err store_jira_workspace_get(store *s, int64_t user_id, int64_t id,
+				 store_jira_workspace *out);
+/* PDT_ECONFLICT when the user has that workspace text already; PDT_EINVAL
+ * without a workspace. *out filled on success (caller releases). */
+pdt_err store_jira_workspace_create(store *s, int64_t user_id, const store_jira_workspace_in *in,
+				    int64_t now, store_jira_workspace *out);
+/* Changes the given fields. forget: the workspace now names another site, so
+ * its sprints, cards and comments go, its last_success is cleared and the
+ * user's Jira status (last_sync, last_error) reset, all in one transaction:
+ * the next pass (or first read) syncs the new site from scratch.
+ * PDT_ENOTFOUND, PDT_ECONFLICT as above. out may be NULL. */
+pdt_err store_jira_workspace_update(store *s, int64_t user_id, int64_t id,
+				    const store_jira_workspace_in *in, bool forget, int64_t now,
+				    store_jira_workspace *out);
+/* Deletes it with its sprints, cards and comments (ON DELETE CASCADE). */
+pdt_err store_jira_workspace_delete(store *s, int64_t user_id, int64_t id);
+/* The profile's view: workspace / project_keys (NULL = keep) written to the
+ * user's first workspace, created when there is none and workspace is
+ * non-empty; workspace "" deletes the first workspace. forget as in update. */
+pdt_err store_jira_workspace_set_first(store *s, int64_t user_id, const char *workspace,
+				       const char *project_keys, bool forget, int64_t now);
+pdt_err store_jira_workspace_set_last_success(store *s, int64_t user_id, int64_t id, int64_t t);
+
+/* ---- Jira: sprints, cards and comments (per user and workspace) ---- */
 
 typedef struct store_sprint {
 	int64_t id;
 	int64_t user_id;
+	int64_t workspace_id;
 	int64_t jira_sprint_id;
 	int64_t board_id;
 	char *name;
@@ -329,15 +396,19 @@ struct store_sprint_list {
 void store_sprint_release(store_sprint *s);
 void store_sprint_list_release(struct store_sprint_list *l);
 
-/* The user's sprints, newest start_date first (sprints without one last). */
-pdt_err store_sprint_list(store *s, int64_t user_id, struct store_sprint_list *out);
+/* The user's sprints (of one workspace, or all with workspace_id 0), newest
+ * start_date first (sprints without one last). */
+pdt_err store_sprint_list(store *s, int64_t user_id, int64_t workspace_id,
+			  struct store_sprint_list *out);
 pdt_err store_sprint_get(store *s, int64_t user_id, int64_t sprint_id, store_sprint *out);
-/* The newest active sprint by start_date; PDT_ENOTFOUND when none. */
-pdt_err store_sprint_active(store *s, int64_t user_id, store_sprint *out);
+/* The newest active sprint by start_date (of one workspace, or any with 0);
+ * PDT_ENOTFOUND when none. */
+pdt_err store_sprint_active(store *s, int64_t user_id, int64_t workspace_id, store_sprint *out);
 
 typedef struct store_card {
 	int64_t id;
 	int64_t user_id;
+	int64_t workspace_id;
 	char *key;
 	char *summary;
 	char *status;
@@ -345,6 +416,7 @@ typedef struct store_card {
 	char *issue_type;
 	int64_t sprint_id;  /* local sprints.id, 0 = none */
 	char *details_json; /* NULL when never fetched */
+	char *description;  /* plain text; NULL in listings */
 	int64_t created_at;
 } store_card;
 
@@ -357,12 +429,39 @@ void store_card_release(store_card *c);
 void store_card_list_release(struct store_card_list *l);
 
 /* Cards of one sprint (sprint_id > 0) or of every sprint of the user (0),
- * ordered by sprint then key. details_json is not loaded (NULL) here. */
-pdt_err store_card_list(store *s, int64_t user_id, int64_t sprint_id,
+ * of one workspace (workspace_id > 0) or all, ordered by sprint then key.
+ * details_json and description are not loaded (NULL) here. */
+pdt_err store_card_list(store *s, int64_t user_id, int64_t workspace_id, int64_t sprint_id,
 			struct store_card_list *out);
-pdt_err store_card_get(store *s, int64_t user_id, const char *key, store_card *out);
+/* The card with that key in that workspace; workspace_id 0: in the user's
+ * oldest workspace that has it. */
+pdt_err store_card_get(store *s, int64_t user_id, int64_t workspace_id, const char *key,
+		       store_card *out);
 
-/* One sprint / card as the Jira sync writes it (borrowed strings). */
+typedef struct store_comment {
+	int64_t id;
+	int64_t user_id;
+	int64_t workspace_id;
+	char *card_key;
+	char *comment_id;
+	char *author;
+	char *author_email;
+	char *body;          /* plain text */
+	int64_t commented_at; /* 0 = unknown */
+	int64_t created_at;
+} store_comment;
+
+struct store_comment_list {
+	store_comment *items;
+	size_t n;
+};
+
+void store_comment_list_release(struct store_comment_list *l);
+/* The card's comments, oldest first. */
+pdt_err store_comment_list(store *s, int64_t user_id, int64_t workspace_id, const char *key,
+			   struct store_comment_list *out);
+
+/* One sprint / card / comment as the Jira sync writes it (borrowed strings). */
 typedef struct store_sprint_in {
 	int64_t jira_sprint_id;
 	int64_t board_id;
@@ -371,6 +470,14 @@ typedef struct store_sprint_in {
 	int64_t start_date, end_date, complete_date;
 } store_sprint_in;
 
+typedef struct store_comment_in {
+	const char *comment_id;
+	const char *author;
+	const char *author_email;
+	const char *body;
+	int64_t commented_at;
+} store_comment_in;
+
 typedef struct store_card_in {
 	const char *key;
 	const char *summary;
@@ -378,37 +485,41 @@ typedef struct store_card_in {
 	const char *assignee;
 	const char *issue_type;
 	const char *details_json;
+	const char *description; /* NULL = keep the stored one */
 	int64_t jira_sprint_id; /* the Jira sprint it belongs to; 0 = none */
 	int64_t jira_updated_at;
 	bool keep_sprint;       /* leave a stored card's sprint as it is */
+	/* comments_known: comments[] is every comment the issue has now, so
+	 * stored ones not in it are dropped; else stored comments stay. */
+	bool comments_known;
+	const store_comment_in *comments;
+	size_t ncomments;
 } store_card_in;
 
 typedef struct store_jira_update {
 	int64_t user_id;
-	const store_sprint_in *sprints; /* upserted by (user, jira_sprint_id) */
+	int64_t workspace_id;
+	const store_sprint_in *sprints; /* upserted by (user, workspace, jira_sprint_id) */
 	size_t nsprints;
-	const store_card_in *cards;     /* upserted by (user, key); a moved card follows its sprint */
+	const store_card_in *cards;     /* upserted by (user, workspace, key); a moved card follows its sprint */
 	size_t ncards;
 	const int64_t *issues_synced;   /* Jira sprint ids whose issues this pass fetched */
 	size_t nissues_synced;
 } store_jira_update;
 
-/* Everything of one user's Jira pass in one transaction. A card's stored
- * details_json is never replaced by NULL. */
+/* Everything of one workspace's Jira pass in one transaction. A card's
+ * stored details_json is never replaced by NULL. */
 pdt_err store_jira_apply(store *s, const store_jira_update *u, int64_t now);
 
-/* The user's Jira site changed: drops every sprint and card of the user and
- * the Jira incremental state (last_success, last_sync, last_error), so the
- * next pass (or first read) syncs the new site from scratch. */
-pdt_err store_jira_forget(store *s, int64_t user_id);
 /* A sprint Jira no longer has (404): removed; its cards lose their sprint. */
-pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t jira_sprint_id);
+pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t workspace_id,
+			    int64_t jira_sprint_id);
 
 /* Start of the source's last fully successful pass (0 = never). */
 pdt_err store_sync_last_success(store *s, int64_t user_id, const char *source, int64_t *out);
 pdt_err store_sync_set_last_success(store *s, int64_t user_id, const char *source, int64_t t);
 
-/* Ids of users with Jira email, token and workspace set, ascending. */
+/* Ids of users with Jira email and token set and an active workspace, ascending. */
 pdt_err store_users_with_jira(store *s, int64_t **ids, size_t *n);
 
 /* ---- counts (tests, metrics) ---- */

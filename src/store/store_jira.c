@@ -1,4 +1,5 @@
-/* store.h on any db.h driver: Jira sprints and cards, Jira sync bookkeeping. */
+/* store.h on any db.h driver: Jira sprints, cards and comments (per user and
+ * workspace), Jira sync bookkeeping. */
 #include "store/store.h"
 
 #include <stdio.h>
@@ -7,8 +8,53 @@
 
 #include "core/mem.h"
 #include "store/db.h"
+#include "store/store_internal.h"
 
 #include "core/banned.h"
+
+static void bind_args(db_stmt *st, const int64_t *ints, int nints, int text_idx,
+		      const char *text)
+{
+	for (int i = 0; i < nints; i++)
+		db_bind_int64(st, i + 1, ints[i]);
+	if (text_idx > 0)
+		db_bind_text(st, text_idx, text); /* a failed bind surfaces at db_step */
+}
+
+pdt_err store_each_row_args(store *s, db_stmt_id id, const int64_t *ints, int nints,
+			    int text_idx, const char *text, void (*row)(db_stmt *st, void *ctx),
+			    void *ctx, bool *any)
+{
+	db_conn *c = db_checkout(s);
+	db_stmt *st = db_stmt_get(c, id);
+	int src = DB_DONE;
+	if (any)
+		*any = false;
+	if (st) {
+		bind_args(st, ints, nints, text_idx, text);
+		while ((src = db_step(st)) == DB_ROW) {
+			if (any)
+				*any = true;
+			row(st, ctx);
+		}
+	}
+	pdt_err rc = !st ? PDT_ESTORE : src == DB_DONE ? PDT_OK : (pdt_err)src;
+	db_stmt_done(st);
+	db_checkin(s, c);
+	return rc;
+}
+
+pdt_err store_exec_args(db_conn *c, db_stmt_id id, const int64_t *ints, int nints, int text_idx,
+			const char *text)
+{
+	db_stmt *st = db_stmt_get(c, id);
+	if (!st)
+		return PDT_ESTORE;
+	bind_args(st, ints, nints, text_idx, text);
+	pdt_err rc = db_step_done(st);
+	db_stmt_done(st);
+	return rc;
+}
 
 /* ---- sprints ---- */
 
@@ -44,6 +90,7 @@ static void read_sprint(db_stmt *st, store_sprint *s)
 	s->complete_date = db_col_int64(st, 8);
 	s->issues_synced_at = db_col_int64(st, 9);
 	s->created_at = db_col_int64(st, 10);
+	s->workspace_id = db_col_int64(st, 11);
 }
 
 typedef struct list_acc {
@@ -65,11 +112,13 @@ static void read_sprint_v(db_stmt *st, void *out)
 	read_sprint(st, out);
 }
 
-pdt_err store_sprint_list(store *s, int64_t user_id, struct store_sprint_list *out)
+pdt_err store_sprint_list(store *s, int64_t user_id, int64_t workspace_id,
+			  struct store_sprint_list *out)
 {
 	memset(out, 0, sizeof *out);
 	list_acc a = {(void **)&out->items, &out->n, 0, sizeof *out->items, read_sprint_v};
-	pdt_err rc = db_each_row(s, DB_SPRINT_LIST, user_id, 0, NULL, push_row, &a, NULL);
+	pdt_err rc = db_each_row(s, DB_SPRINT_LIST, user_id, workspace_id, NULL, push_row, &a,
+				 NULL);
 	if (rc)
 		store_sprint_list_release(out);
 	return rc;
@@ -97,9 +146,9 @@ pdt_err store_sprint_get(store *s, int64_t user_id, int64_t sprint_id, store_spr
 	return one_sprint(s, DB_SPRINT_GET, user_id, sprint_id, out);
 }
 
-pdt_err store_sprint_active(store *s, int64_t user_id, store_sprint *out)
+pdt_err store_sprint_active(store *s, int64_t user_id, int64_t workspace_id, store_sprint *out)
 {
-	return one_sprint(s, DB_SPRINT_ACTIVE, user_id, 0, out);
+	return one_sprint(s, DB_SPRINT_ACTIVE, user_id, workspace_id, out);
 }
 
 /* ---- cards ---- */
@@ -114,6 +163,7 @@ void store_card_release(store_card *c)
 	free(c->assignee);
 	free(c->issue_type);
 	free(c->details_json);
+	free(c->description);
 	memset(c, 0, sizeof *c);
 }
 
@@ -140,25 +190,29 @@ static void read_card_v(db_stmt *st, void *out)
 	c->sprint_id = db_col_int64(st, 7);
 	c->details_json = db_col_dup(st, 8);
 	c->created_at = db_col_int64(st, 9);
+	c->workspace_id = db_col_int64(st, 10);
+	c->description = db_col_dup(st, 11);
 }
 
-pdt_err store_card_list(store *s, int64_t user_id, int64_t sprint_id,
+pdt_err store_card_list(store *s, int64_t user_id, int64_t workspace_id, int64_t sprint_id,
 			struct store_card_list *out)
 {
+	const int64_t args[] = {user_id, sprint_id, workspace_id};
 	memset(out, 0, sizeof *out);
 	list_acc a = {(void **)&out->items, &out->n, 0, sizeof *out->items, read_card_v};
-	pdt_err rc = db_each_row(s, DB_CARD_LIST, user_id, sprint_id, NULL, push_row, &a, NULL);
+	pdt_err rc = store_each_row_args(s, DB_CARD_LIST, args, 3, 0, NULL, push_row, &a, NULL);
 	if (rc)
 		store_card_list_release(out);
 	return rc;
 }
 
-pdt_err store_card_get(store *s, int64_t user_id, const char *key, store_card *out)
+pdt_err store_card_get(store *s, int64_t user_id, int64_t workspace_id, const char *key,
+		       store_card *out)
 {
 	struct store_card_list l = {0};
 	list_acc a = {(void **)&l.items, &l.n, 0, sizeof *l.items, read_card_v};
 	memset(out, 0, sizeof *out);
-	pdt_err rc = db_each_row(s, DB_CARD_GET, user_id, 0, key, push_row, &a, NULL);
+	pdt_err rc = db_each_row(s, DB_CARD_GET, user_id, workspace_id, key, push_row, &a, NULL);
 	if (!rc && l.n == 0)
 		rc = PDT_ENOTFOUND;
 	if (!rc) {
@@ -171,7 +225,8 @@ pdt_err store_card_get(store *s, int64_t user_id, const char *key, store_card *o
 
 /* ---- the Jira pass's write ---- */
 
-static pdt_err upsert_sprint(db_conn *c, int64_t user_id, const store_sprint_in *in, int64_t now)
+static pdt_err upsert_sprint(db_conn *c, int64_t user_id, int64_t ws, const store_sprint_in *in,
+			     int64_t now)
 {
 	db_stmt *st = db_stmt_get(c, DB_SPRINT_UPSERT);
 	if (!st)
@@ -185,12 +240,14 @@ static pdt_err upsert_sprint(db_conn *c, int64_t user_id, const store_sprint_in 
 	db_bind_time(st, 7, in->end_date);
 	db_bind_time(st, 8, in->complete_date);
 	db_bind_int64(st, 9, now);
+	db_bind_int64(st, 10, ws);
 	pdt_err rc = db_step_done(st);
 	db_stmt_done(st);
 	return rc;
 }
 
-static pdt_err upsert_card(db_conn *c, int64_t user_id, const store_card_in *in, int64_t now)
+static pdt_err upsert_card(db_conn *c, int64_t user_id, int64_t ws, const store_card_in *in,
+			   int64_t now)
 {
 	db_stmt *st = db_stmt_get(c, DB_CARD_UPSERT);
 	if (!st)
@@ -208,22 +265,56 @@ static pdt_err upsert_card(db_conn *c, int64_t user_id, const store_card_in *in,
 	db_bind_time(st, 9, in->jira_updated_at);
 	db_bind_int64(st, 10, now);
 	db_bind_int(st, 11, in->keep_sprint);
+	db_bind_int64(st, 12, ws);
+	db_bind_text(st, 13, in->description);
 	pdt_err rc = db_step_done(st);
 	db_stmt_done(st);
 	return rc;
 }
 
-static pdt_err mark_issues_synced(db_conn *c, int64_t user_id, int64_t jira_sprint_id,
+static pdt_err mark_issues_synced(db_conn *c, int64_t user_id, int64_t ws, int64_t jira_sprint_id,
 				  int64_t now)
 {
-	db_stmt *st = db_stmt_get(c, DB_SPRINT_ISSUES_SYNCED);
+	const int64_t args[] = {user_id, jira_sprint_id, now, ws};
+	return store_exec_args(c, DB_SPRINT_ISSUES_SYNCED, args, 4, 0, NULL);
+}
+
+static pdt_err upsert_comment(db_conn *c, int64_t user_id, int64_t ws, const char *key,
+			      const store_comment_in *in, int64_t now)
+{
+	if (!in->comment_id || !*in->comment_id)
+		return PDT_EINVAL;
+	db_stmt *st = db_stmt_get(c, DB_COMMENT_UPSERT);
 	if (!st)
 		return PDT_ESTORE;
 	db_bind_int64(st, 1, user_id);
-	db_bind_int64(st, 2, jira_sprint_id);
-	db_bind_int64(st, 3, now);
+	db_bind_int64(st, 2, ws);
+	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, in->comment_id);
+	db_bind_text0(st, 5, in->author);
+	db_bind_text0(st, 6, in->author_email);
+	db_bind_text0(st, 7, in->body);
+	db_bind_time(st, 8, in->commented_at);
+	db_bind_int64(st, 9, now);
 	pdt_err rc = db_step_done(st);
 	db_stmt_done(st);
+	return rc;
+}
+
+/* A card whose comments arrived whole: the stored ones are marked, each
+ * that came is upserted (unmarked), and the ones still marked (deleted
+ * upstream) are dropped. */
+static pdt_err card_comments(db_conn *c, int64_t user_id, int64_t ws, const store_card_in *in,
+			     int64_t now)
+{
+	const int64_t args[] = {user_id, ws};
+	if (!in->comments_known)
+		return PDT_OK;
+	pdt_err rc = store_exec_args(c, DB_COMMENT_MARK, args, 2, 3, in->key);
+	for (size_t i = 0; !rc && i < in->ncomments; i++)
+		rc = upsert_comment(c, user_id, ws, in->key, &in->comments[i], now);
+	if (!rc)
+		rc = store_exec_args(c, DB_COMMENT_PRUNE, args, 2, 3, in->key);
 	return rc;
 }
 
@@ -235,49 +326,26 @@ pdt_err store_jira_apply(store *s, const store_jira_update *u, int64_t now)
 		return rc;
 	/* Sprints first: a card's sprint_id is looked up from its Jira sprint. */
 	for (size_t i = 0; !rc && i < u->nsprints; i++)
-		rc = upsert_sprint(c, u->user_id, &u->sprints[i], now);
-	for (size_t i = 0; !rc && i < u->ncards; i++)
-		rc = upsert_card(c, u->user_id, &u->cards[i], now);
+		rc = upsert_sprint(c, u->user_id, u->workspace_id, &u->sprints[i], now);
+	for (size_t i = 0; !rc && i < u->ncards; i++) {
+		rc = upsert_card(c, u->user_id, u->workspace_id, &u->cards[i], now);
+		if (!rc)
+			rc = card_comments(c, u->user_id, u->workspace_id, &u->cards[i], now);
+	}
 	for (size_t i = 0; !rc && i < u->nissues_synced; i++)
-		rc = mark_issues_synced(c, u->user_id, u->issues_synced[i], now);
+		rc = mark_issues_synced(c, u->user_id, u->workspace_id, u->issues_synced[i], now);
 	return db_write_end(s, c, rc);
 }
 
-/* Runs the statement with ?1 = user_id (and ?2 = arg when it has one). */
-static pdt_err exec_user(db_conn *c, db_stmt_id id, int64_t user_id, int64_t arg)
-{
-	db_stmt *st = db_stmt_get(c, id);
-	if (!st)
-		return PDT_ESTORE;
-	db_bind_int64(st, 1, user_id);
-	if (db_param_count(st) >= 2)
-		db_bind_int64(st, 2, arg);
-	pdt_err rc = db_step_done(st);
-	db_stmt_done(st);
-	return rc;
-}
-
-pdt_err store_jira_forget(store *s, int64_t user_id)
+pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t workspace_id,
+			    int64_t jira_sprint_id)
 {
 	db_conn *c = NULL;
+	const int64_t args[] = {user_id, jira_sprint_id, workspace_id};
 	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
-	rc = exec_user(c, DB_JIRA_FORGET_CARDS, user_id, 0);
-	if (!rc)
-		rc = exec_user(c, DB_JIRA_FORGET_SPRINTS, user_id, 0);
-	if (!rc)
-		rc = exec_user(c, DB_JIRA_FORGET_STATUS, user_id, 0);
-	return db_write_end(s, c, rc);
-}
-
-pdt_err store_sprint_delete(store *s, int64_t user_id, int64_t jira_sprint_id)
-{
-	db_conn *c = NULL;
-	pdt_err rc = db_write_begin(s, &c);
-	if (rc)
-		return rc;
-	rc = exec_user(c, DB_SPRINT_DELETE, user_id, jira_sprint_id);
+	rc = store_exec_args(c, DB_SPRINT_DELETE, args, 3, 0, NULL);
 	return db_write_end(s, c, rc);
 }
 

@@ -8,7 +8,7 @@
  * PostgreSQL keeps booleans and integers apart.
  *
  * Column orders are relied on by the row readers in store_users.c,
- * store_repos.c, store_commits.c, store_sync.c and store_jira.c.
+ * store_repos.c, store_commits.c, store_sync.c, store_jira.c and store_jiraws.c.
  */
 #include "store/db.h"
 
@@ -19,18 +19,35 @@
 	"jira_email, jira_token, jira_workspace, jira_username, jira_project_keys, "  \
 	"created_at, updated_at"
 
+/* The same for reads: the profile's jira_workspace / jira_project_keys are
+ * the user's first Jira workspace (migration 005); project keys set before
+ * any site exists are the user's own until a workspace takes them. */
+#define WS_FIRST(col, dflt) \
+	"COALESCE((SELECT w." col " FROM jira_workspaces w WHERE w.user_id = users.id " \
+	"ORDER BY w.id LIMIT 1), " dflt ")"
+#define USER_COLS_READ                                                                  \
+	"id, email, name, password_hash, github_token, gitlab_token, gitlab_url, "     \
+	"jira_email, jira_token, " WS_FIRST("workspace", "''") ", jira_username, "      \
+	WS_FIRST("project_keys", "jira_project_keys") ", created_at, updated_at"
+
 #define REPO_COLS "id, user_id, name, owner, provider, url, is_valid, last_synced_at, created_at"
 
 #define SPRINT_COLS                                                                    \
 	"id, user_id, jira_sprint_id, board_id, name, state, start_date, end_date, "     \
-	"complete_date, issues_synced_at, created_at"
+	"complete_date, issues_synced_at, created_at, workspace_id"
 
 #define CARD_COLS_NODETAIL                                                             \
 	"id, user_id, card_key, summary, status, assignee, issue_type, sprint_id, NULL, " \
-	"created_at"
+	"created_at, workspace_id, NULL"
 #define CARD_COLS                                                                      \
 	"id, user_id, card_key, summary, status, assignee, issue_type, sprint_id, "       \
-	"details_json, created_at"
+	"details_json, created_at, workspace_id, description"
+#define WS_COLS                                                                        \
+	"id, user_id, workspace, name, project_keys, is_active, last_success, created_at, " \
+	"updated_at"
+#define COMMENT_COLS                                                                   \
+	"id, user_id, workspace_id, card_key, comment_id, author, author_email, body, "   \
+	"commented_at, created_at"
 
 #define COMMIT_COLS                                                                    \
 	"c.id, c.repo_id, c.sha, c.message, c.author, c.author_email, c.branch, "     \
@@ -72,8 +89,8 @@ const db_sql db_sql_table[DB__COUNT] = {
 
 	[DB_USER_INSERT] = {"INSERT INTO users (email, name, password_hash, created_at, updated_at) "
 			   "VALUES (?1, ?2, ?3, ?4, ?4) RETURNING " USER_COLS},
-	[DB_USER_BY_EMAIL] = {"SELECT " USER_COLS " FROM users WHERE lower(email) = lower(?1)"},
-	[DB_USER_BY_ID] = {"SELECT " USER_COLS " FROM users WHERE id = ?1"},
+	[DB_USER_BY_EMAIL] = {"SELECT " USER_COLS_READ " FROM users WHERE lower(email) = lower(?1)"},
+	[DB_USER_BY_ID] = {"SELECT " USER_COLS_READ " FROM users WHERE id = ?1"},
 	[DB_USER_EXISTS] = {"SELECT 1 FROM users WHERE id = ?1"},
 	[DB_USER_UPDATE_PROFILE] = {"UPDATE users SET "
 				   TOKEN_SET("github_token", "1") ", "
@@ -137,52 +154,95 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"VALUES (?1, ?2, 'idle', ?3, ?4) ON CONFLICT (user_id, source) DO UPDATE SET "
 		"status = 'idle', last_sync = excluded.last_sync, last_error = excluded.last_error"},
 	[DB_SPRINT_LIST] = {"SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 "
+			   "AND (?2 = 0 OR workspace_id = ?2) "
 			   "ORDER BY start_date IS NULL, start_date DESC, id DESC"},
 	[DB_SPRINT_GET] = {"SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 AND id = ?2"},
 	[DB_SPRINT_ACTIVE] = {"SELECT " SPRINT_COLS " FROM sprints WHERE user_id = ?1 "
+			     "AND (?2 = 0 OR workspace_id = ?2) "
 			     "AND state = 'active' ORDER BY start_date IS NULL, start_date DESC, "
 			     "id DESC LIMIT 1"},
 	[DB_SPRINT_UPSERT] = {"INSERT INTO sprints (user_id, jira_sprint_id, board_id, name, state, start_date, "
-		"end_date, complete_date, created_at, updated_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
-		"ON CONFLICT (user_id, jira_sprint_id) DO UPDATE SET board_id = excluded.board_id, "
+		"end_date, complete_date, created_at, updated_at, workspace_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) "
+		"ON CONFLICT (user_id, workspace_id, jira_sprint_id) DO UPDATE SET "
+		"board_id = excluded.board_id, "
 		"name = excluded.name, state = excluded.state, start_date = excluded.start_date, "
 		"end_date = excluded.end_date, complete_date = excluded.complete_date, "
 		"updated_at = excluded.updated_at"},
 	[DB_SPRINT_ISSUES_SYNCED] = {"UPDATE sprints SET issues_synced_at = ?3 "
-				    "WHERE user_id = ?1 AND jira_sprint_id = ?2"},
+				    "WHERE user_id = ?1 AND jira_sprint_id = ?2 AND workspace_id = ?4"},
 	[DB_CARD_LIST] = {"SELECT " CARD_COLS_NODETAIL " FROM jira_cards WHERE user_id = ?1 "
 			 "AND ((?2 = 0 AND sprint_id IS NOT NULL) OR sprint_id = ?2) "
+			 "AND (?3 = 0 OR workspace_id = ?3) "
 			 "ORDER BY sprint_id, card_key"},
-	[DB_CARD_GET] = {"SELECT " CARD_COLS " FROM jira_cards WHERE user_id = ?1 AND card_key = ?3"},
+	[DB_CARD_GET] = {"SELECT " CARD_COLS " FROM jira_cards WHERE user_id = ?1 AND card_key = ?3 "
+			"AND (?2 = 0 OR workspace_id = ?2) ORDER BY workspace_id LIMIT 1"},
+	/* ?13, the description: NULL keeps the stored one. */
 	[DB_CARD_UPSERT] = {"INSERT INTO jira_cards (user_id, card_key, summary, status, assignee, issue_type, "
-		"jira_sprint_id, sprint_id, details_json, jira_updated_at, created_at, updated_at) "
+		"jira_sprint_id, sprint_id, details_json, jira_updated_at, created_at, updated_at, "
+		"workspace_id, description) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-		"(SELECT id FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?7), "
-		"?8, ?9, ?10, ?10) "
-		"ON CONFLICT (user_id, card_key) DO UPDATE SET summary = excluded.summary, "
+		"(SELECT id FROM sprints WHERE user_id = ?1 AND workspace_id = ?12 "
+		"AND jira_sprint_id = ?7), ?8, ?9, ?10, ?10, ?12, COALESCE(?13, '')) "
+		"ON CONFLICT (user_id, workspace_id, card_key) DO UPDATE SET "
+		"summary = excluded.summary, "
 		"status = excluded.status, assignee = excluded.assignee, "
 		"issue_type = excluded.issue_type, "
 		"jira_sprint_id = CASE WHEN ?11 <> 0 THEN jira_cards.jira_sprint_id "
 		"ELSE excluded.jira_sprint_id END, "
 		"sprint_id = CASE WHEN ?11 <> 0 THEN jira_cards.sprint_id ELSE excluded.sprint_id END, "
 		"details_json = coalesce(excluded.details_json, jira_cards.details_json), "
+		"description = COALESCE(?13, jira_cards.description), "
 		"jira_updated_at = excluded.jira_updated_at, updated_at = excluded.updated_at"},
 	[DB_STATUS_LAST_SUCCESS] = {"SELECT last_success FROM sync_status "
 				   "WHERE user_id = ?1 AND source = ?3"},
 	[DB_STATUS_SET_LAST_SUCCESS] = {"INSERT INTO sync_status (user_id, source, last_success) VALUES (?1, ?2, ?3) "
 		"ON CONFLICT (user_id, source) DO UPDATE SET last_success = excluded.last_success"},
 	[DB_USERS_WITH_JIRA] = {"SELECT id FROM users WHERE jira_email <> '' AND "
-			       "jira_token IS NOT NULL AND jira_workspace <> '' ORDER BY id"},
+			       "jira_token IS NOT NULL AND EXISTS (SELECT 1 FROM jira_workspaces w "
+			       "WHERE w.user_id = users.id AND w.is_active <> 0 AND w.workspace <> '') "
+			       "ORDER BY id"},
 	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing'"},
 	[DB_STATUS_SET_NEXT] = {"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
 		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
 	[DB_COUNT_ALL] = {"SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)"},
-	[DB_JIRA_FORGET_CARDS] = {"DELETE FROM jira_cards WHERE user_id = ?1"},
-	[DB_JIRA_FORGET_SPRINTS] = {"DELETE FROM sprints WHERE user_id = ?1"},
+	[DB_JIRA_FORGET_CARDS] = {"DELETE FROM jira_cards WHERE user_id = ?1 AND workspace_id = ?2"},
+	[DB_JIRA_FORGET_SPRINTS] = {"DELETE FROM sprints WHERE user_id = ?1 AND workspace_id = ?2"},
 	[DB_JIRA_FORGET_STATUS] = {"UPDATE sync_status SET last_success = NULL, last_sync = NULL, "
 				  "last_error = NULL WHERE user_id = ?1 AND source = 'jira'"},
-	[DB_SPRINT_DELETE] = {"DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2"},
+	[DB_SPRINT_DELETE] = {"DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2 "
+			     "AND workspace_id = ?3"},
+	[DB_WS_LIST] = {"SELECT " WS_COLS " FROM jira_workspaces WHERE user_id = ?1 ORDER BY id"},
+	[DB_WS_GET] = {"SELECT " WS_COLS " FROM jira_workspaces WHERE user_id = ?1 AND id = ?2"},
+	[DB_WS_INSERT] = {"INSERT INTO jira_workspaces (user_id, workspace, name, project_keys, "
+			  "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+			  "RETURNING " WS_COLS},
+	/* ?3..?5 NULL keep; ?6 < 0 keeps is_active; ?8 <> 0 clears last_success. */
+	[DB_WS_UPDATE] = {"UPDATE jira_workspaces SET workspace = COALESCE(?3, workspace), "
+			  "name = COALESCE(?4, name), project_keys = COALESCE(?5, project_keys), "
+			  "is_active = CASE WHEN ?6 < 0 THEN is_active ELSE ?6 END, "
+			  "last_success = CASE WHEN ?8 <> 0 THEN NULL ELSE last_success END, "
+			  "updated_at = ?7 WHERE user_id = ?1 AND id = ?2 RETURNING " WS_COLS},
+	[DB_WS_DELETE] = {"DELETE FROM jira_workspaces WHERE user_id = ?1 AND id = ?2"},
+	[DB_WS_SET_LAST_SUCCESS] = {"UPDATE jira_workspaces SET last_success = ?3 "
+				    "WHERE user_id = ?1 AND id = ?2"},
+	[DB_JIRA_FORGET_COMMENTS] = {"DELETE FROM jira_comments WHERE user_id = ?1 "
+				     "AND workspace_id = ?2"},
+	[DB_COMMENT_UPSERT] = {"INSERT INTO jira_comments (user_id, workspace_id, card_key, "
+		"comment_id, author, author_email, body, commented_at, synced_at, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
+		"ON CONFLICT (user_id, workspace_id, comment_id) DO UPDATE SET "
+		"card_key = excluded.card_key, author = excluded.author, "
+		"author_email = excluded.author_email, body = excluded.body, "
+		"commented_at = excluded.commented_at, synced_at = excluded.synced_at"},
+	/* A card whose comments all arrived: mark the stored ones, upsert, drop the marked. */
+	[DB_COMMENT_MARK] = {"UPDATE jira_comments SET synced_at = -1 WHERE user_id = ?1 "
+			     "AND workspace_id = ?2 AND card_key = ?3"},
+	[DB_COMMENT_PRUNE] = {"DELETE FROM jira_comments WHERE user_id = ?1 AND workspace_id = ?2 "
+			      "AND card_key = ?3 AND synced_at = -1"},
+	[DB_COMMENT_LIST] = {"SELECT " COMMENT_COLS " FROM jira_comments WHERE user_id = ?1 "
+			     "AND workspace_id = ?2 AND card_key = ?3 "
+			     "ORDER BY commented_at IS NULL, commented_at, id"},
 	[DB_STATUS_ABORT] = {"UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2"},
 
 	/* reports (store_reports.c, migration 006) */

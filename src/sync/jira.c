@@ -44,6 +44,8 @@ typedef struct jpass {
 	sync_ctx *ctx;
 	jira_ref ref;
 	int64_t user_id;
+	int64_t workspace_id;
+	const char *site;       /* the workspace's base URL at the start */
 	int64_t now;
 	int64_t last_success;
 	bool warm;              /* a fully successful pass ran: only open sprints are listed */
@@ -361,7 +363,7 @@ static void search_changed(jpass *p)
 	struct store_card_list cl = {0};
 	buf jql = BUF_INIT(JIRA_JQL_MAX);
 	provider_result res = {0};
-	if (store_card_list(p->ctx->st, p->user_id, 0, &cl)) {
+	if (store_card_list(p->ctx->st, p->user_id, p->workspace_id, 0, &cl)) {
 		snprintf(p->error, sizeof p->error, "database error");
 		goto cleanup;
 	}
@@ -393,18 +395,18 @@ static void warm_issues(jpass *p)
 		search_changed(p);
 }
 
-/* false when the user's Jira site changed while the pass ran (its data
- * belongs to a site the user no longer syncs) */
+/* false when the workspace was deleted or moved to another site while the
+ * pass ran (its data belongs to a site the user no longer syncs) */
 static bool same_site(jpass *p)
 {
-	store_user u = {0};
+	store_jira_workspace w = {0};
 	bool same = false;
-	if (store_user_by_id(p->ctx->st, p->user_id, &u) == PDT_OK) {
-		char *base = jira_base_url(u.jira_workspace);
-		same = base && strcasecmp(base, p->ref.base) == 0;
+	if (store_jira_workspace_get(p->ctx->st, p->user_id, p->workspace_id, &w) == PDT_OK) {
+		char *base = jira_base_url(w.workspace);
+		same = base && strcasecmp(base, p->site) == 0;
 		free(base);
 	}
-	store_user_release(&u);
+	store_jira_workspace_release(&w);
 	return same;
 }
 
@@ -413,15 +415,16 @@ static pdt_err store_pass(jpass *p, sync_report *rep)
 	pdt_err rc = PDT_OK;
 	if (!same_site(p)) {
 		snprintf(p->error, sizeof p->error,
-			 "jira_workspace changed during the pass; nothing stored");
+			 "jira workspace changed during the pass; nothing stored");
 		return PDT_OK;
 	}
 	for (size_t i = 0; !rc && i < p->gone.n; i++)
-		rc = store_sprint_delete(p->ctx->st, p->user_id, p->gone.v[i]);
+		rc = store_sprint_delete(p->ctx->st, p->user_id, p->workspace_id, p->gone.v[i]);
 	store_sprint_in *sp = xcalloc(p->sprints.n ? p->sprints.n : 1, sizeof *sp);
 	for (size_t i = 0; i < p->sprints.n; i++)
 		sp[i] = p->sprints.v[i].in;
-	store_jira_update u = {.user_id = p->user_id, .sprints = sp, .nsprints = p->sprints.n,
+	store_jira_update u = {.user_id = p->user_id, .workspace_id = p->workspace_id,
+			       .sprints = sp, .nsprints = p->sprints.n,
 			       .cards = p->cards.cards, .ncards = p->cards.n,
 			       .issues_synced = p->synced.v, .nissues_synced = p->synced.n};
 	if (!rc)
@@ -448,46 +451,27 @@ static void jpass_release(jpass *p)
 	jiradetail_set_release(&p->cards);
 }
 
-/* Decrypts the token and fills p->ref; false with rep->error on failure. */
-static bool open_ref(jpass *p, const store_user *u, char **token, char **base,
-		     char key[SYNC_KEY_LEN])
+/* One workspace of the user: its pass, stored in one transaction; the
+ * workspace's own report (error "" when it fully synced) in *out. */
+static pdt_err workspace_pass(sync_ctx *ctx, const store_user *u, const char *token,
+			      const store_jira_workspace *ws, int64_t deadline_ms, sync_ws_report *out)
 {
-	*base = jira_base_url(u->jira_workspace);
-	if (!*base) {
-		snprintf(p->error, sizeof p->error, "jira_workspace is not a usable host or URL");
-		return false;
-	}
-	if (secretbox_open(p->ctx->cfg->encryption_key, u->jira_token_enc, token)) {
-		snprintf(p->error, sizeof p->error,
-			 "stored token cannot be decrypted (was ENCRYPTION_KEY changed?)");
-		return false;
-	}
-	sync_ratelimit_key("jira", *token, key);
-	p->ref = (jira_ref){.base = *base, .email = u->jira_email, .token = *token,
-			    .ratelimit_key = key, .deadline_ms = p->deadline_ms,
-			    .policy = &p->policy};
-	return true;
-}
-
-static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms, sync_report *rep)
-{
-	store_user u = {0};
-	char *token = NULL, *base = NULL, key[SYNC_KEY_LEN];
-	jpass p = {.ctx = ctx, .user_id = user_id, .now = timeutil_now(),
-		   .deadline_ms = deadline_ms, .policy = targets_policy(ctx->cfg)};
-	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
-	if (rc)
-		goto cleanup;
-	if (!sync_jira_configured(&u)) {
-		rc = PDT_EINVAL;
-		snprintf(p.error, sizeof p.error, "jira not configured");
+	char key[SYNC_KEY_LEN];
+	char *base = jira_base_url(ws->workspace);
+	jpass p = {.ctx = ctx, .user_id = u->id, .workspace_id = ws->id, .now = timeutil_now(),
+		   .deadline_ms = deadline_ms, .policy = targets_policy(ctx->cfg),
+		   .last_success = ws->last_success, .site = base};
+	pdt_err rc = PDT_OK;
+	out->workspace_id = ws->id;
+	jiradetail_set_init(&p.cards, ws->project_keys);
+	if (!base) {
+		snprintf(p.error, sizeof p.error, "jira_workspace is not a usable host or URL");
 		goto cleanup;
 	}
-	jiradetail_set_init(&p.cards, u.jira_project_keys);
-	if (!open_ref(&p, &u, &token, &base, key) ||
-	    store_sync_last_success(ctx->st, user_id, SOURCE, &p.last_success))
-		goto cleanup;
-	if (store_sprint_list(ctx->st, user_id, &p.known)) {
+	sync_ratelimit_key("jira", token, key);
+	p.ref = (jira_ref){.base = base, .email = u->jira_email, .token = token,
+			   .ratelimit_key = key, .deadline_ms = deadline_ms, .policy = &p.policy};
+	if (store_sprint_list(ctx->st, u->id, ws->id, &p.known)) {
 		snprintf(p.error, sizeof p.error, "database error");
 		goto cleanup;
 	}
@@ -500,28 +484,104 @@ static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms, syn
 	}
 	if (upstream_client_cancelled(ctx->client)) {
 		snprintf(p.error, sizeof p.error, "cancelled");
+		rc = PDT_ECANCELLED;
 		goto cleanup;
 	}
-	if (store_pass(&p, rep))
+	sync_report tmp = {0};
+	if (store_pass(&p, &tmp))
 		snprintf(p.error, sizeof p.error, "database error while storing Jira data");
 	else if (!p.error[0])
-		store_sync_set_last_success(ctx->st, user_id, SOURCE, p.now);
+		store_jira_workspace_set_last_success(ctx->st, u->id, ws->id, p.now);
+	out->sprints = tmp.sprints;
+	out->cards = tmp.cards;
 cleanup:
-	rep->error = xstrdup(p.error);
+	out->error = xstrdup(p.error);
 	jpass_release(&p);
-	mem_free_secret(token);
 	free(base);
+	return rc;
+}
+
+/* The pass's error: one workspace's as it is; with several, each failing
+ * one's named ("workspace <id> (<name>): ..."), joined by "; ". */
+static char *pass_error(const sync_report *rep, const struct store_jira_workspace_list *wl)
+{
+	buf b = BUF_INIT(STORE_ERROR_MAX);
+	for (size_t i = 0; i < rep->nws; i++) {
+		const sync_ws_report *w = &rep->ws[i];
+		if (!w->error[0])
+			continue;
+		if (rep->nws == 1) {
+			buf_appends(&b, w->error);
+			break;
+		}
+		const char *name = "";
+		for (size_t k = 0; k < wl->n; k++)
+			if (wl->items[k].id == w->workspace_id)
+				name = wl->items[k].name;
+		if (buf_appendf(&b, "%sworkspace %lld (%.80s): %s", b.len ? "; " : "",
+				(long long)w->workspace_id, name, w->error))
+			break;
+	}
+	return b.data ? buf_detach(&b) : xstrdup("");
+}
+
+/* Every active workspace of the user (or only workspace_id when > 0, active
+ * or not), one after another; one's failure does not stop the others. */
+static pdt_err run_pass(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
+			int64_t deadline_ms, sync_report *rep)
+{
+	store_user u = {0};
+	struct store_jira_workspace_list wl = {0};
+	char *token = NULL;
+	const char *early = NULL;
+	pdt_err rc = store_user_by_id(ctx->st, user_id, &u);
+	if (rc)
+		goto cleanup;
+	if (!sync_jira_configured(&u)) {
+		rc = PDT_EINVAL;
+		early = "jira not configured";
+		goto cleanup;
+	}
+	if (secretbox_open(ctx->cfg->encryption_key, u.jira_token_enc, &token)) {
+		early = "stored token cannot be decrypted (was ENCRYPTION_KEY changed?)";
+		goto cleanup;
+	}
+	if ((rc = store_jira_workspace_list(ctx->st, user_id, &wl))) {
+		early = "database error";
+		goto cleanup;
+	}
+	rep->ws = xcalloc(wl.n ? wl.n : 1, sizeof *rep->ws);
+	for (size_t i = 0; i < wl.n && rc == PDT_OK; i++) {
+		const store_jira_workspace *w = &wl.items[i];
+		if (workspace_id ? w->id != workspace_id : !w->is_active)
+			continue;
+		sync_ws_report *o = &rep->ws[rep->nws++];
+		rc = workspace_pass(ctx, &u, token, w, deadline_ms, o);
+		rep->sprints += o->sprints;
+		rep->cards += o->cards;
+	}
+	if (rc == PDT_ECANCELLED) {
+		rc = PDT_OK; /* as before: reported as the error "cancelled" */
+		early = "cancelled";
+	} else if (workspace_id && rep->nws == 0) {
+		rc = PDT_ENOTFOUND;
+		early = "workspace not found";
+	}
+cleanup:
+	rep->error = early ? xstrdup(early) : pass_error(rep, &wl);
+	mem_free_secret(token);
+	store_jira_workspace_list_release(&wl);
 	store_user_release(&u);
 	return rc;
 }
 
-static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
-			   sync_report **out)
+static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
+			   int64_t deadline_ms, sync_report **out)
 {
 	int64_t t0 = timeutil_mono_ms();
 	sync_report *rep = sync_report_new(0);
 	store_sync_status_begin(ctx->st, user_id, SOURCE);
-	rep->rc = run_pass(ctx, user_id, deadline_ms, rep);
+	rep->rc = run_pass(ctx, user_id, workspace_id, deadline_ms, rep);
 	if (upstream_client_cancelled(ctx->client))
 		store_sync_status_abort(ctx->st, user_id, SOURCE);
 	else
@@ -541,13 +601,20 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
 				sync_report **out)
 {
+	return sync_jira_workspace_bounded(ctx, user_id, 0, max_ms, out);
+}
+
+pdt_err sync_jira_workspace_bounded(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
+				    int64_t max_ms, sync_report **out)
+{
 	sync_report *joined = NULL;
 	*out = NULL;
 	if (userlock_enter(ctx->locks, user_id, SOURCE, &joined) == USERLOCK_JOINED) {
 		*out = joined;
 		return joined ? joined->rc : PDT_ESTORE;
 	}
-	return locked_pass(ctx, user_id, max_ms > 0 ? timeutil_mono_ms() + max_ms : 0, out);
+	return locked_pass(ctx, user_id, workspace_id,
+			   max_ms > 0 ? timeutil_mono_ms() + max_ms : 0, out);
 }
 
 pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)
@@ -561,5 +628,5 @@ pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 	*out = NULL;
 	if (!userlock_try_enter(ctx->locks, user_id, SOURCE))
 		return PDT_ECONFLICT;
-	return locked_pass(ctx, user_id, deadline_ms, out);
+	return locked_pass(ctx, user_id, 0, deadline_ms, out);
 }

@@ -3,6 +3,12 @@
 /*
  * sync/jira: one Jira pass over one user — behind POST /api/sync/jira,
  * `pdt sync --jira`, the first read of the /api/jira routes, and the worker.
+ * A user's pass covers each of the user's active Jira workspaces (sites),
+ * one after another, with the user's credentials; each workspace is the
+ * pass described below, with its own incremental window (its last fully
+ * successful pass), its own project_keys and its own transaction. One
+ * workspace's failure is reported in the pass's error (naming the workspace
+ * when there are several) and does not stop the others.
  *
  * The first (cold) pass, and any pass after one that did not fully succeed:
  *   1. every board (kanban boards answer the sprint listing with 400 and are
@@ -31,10 +37,12 @@
  * subtasks, changelog — comes with the listing (fields + expand=changelog);
  * only an issue whose embedded changelog is truncated costs a request of its
  * own. A listing or search that fails part-way is dropped whole: stored
- * cards (and their details_json) stay as they were. Sprints and cards are
- * written per user in one transaction; jira_project_keys, when set, limits
- * the cards kept. A pass whose user changed jira_workspace to another site
- * meanwhile stores nothing.
+ * cards (and their details_json) stay as they were. Listings also ask for
+ * each issue's description and comments; only an issue whose embedded
+ * comments are truncated costs the pages of its comment list. Sprints,
+ * cards and comments are written per workspace in one transaction; its
+ * project_keys, when set, limit the cards kept. A pass whose workspace was
+ * deleted or moved to another site meanwhile stores nothing.
  * A failure is reported in the report's error; what did succeed is stored,
  * and the incremental window only advances after a fully successful pass.
  */
@@ -55,12 +63,20 @@ pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out);
 pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
 			       sync_report **out);
 
+/* The same for one workspace of the user (workspace_id > 0, synced even
+ * when inactive; 0 = every active one). PDT_ENOTFOUND (error "workspace not
+ * found") when it is not the user's. A pass of the user already running is
+ * joined as above, whatever it covers. */
+pdt_err sync_jira_workspace_bounded(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
+				    int64_t max_ms, sync_report **out);
+
 /* The same, but PDT_ECONFLICT at once when the user's pass is running;
  * deadline_ms (CLOCK_MONOTONIC ms, 0 = none) bounds it like max_ms. */
 pdt_err sync_jira_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 			   sync_report **out);
 
-/* true when email, token and workspace are all set. */
+/* true when email and token are set and the user has a workspace (the
+ * profile's jira_workspace reads the user's first one). */
 bool sync_jira_configured(const store_user *u);
 
 #endif

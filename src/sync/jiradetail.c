@@ -27,8 +27,21 @@ void jiradetail_set_init(jiradetail_set *s, const char *project_keys)
 	}
 }
 
+static void free_comments(store_comment_in *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)v[i].comment_id);
+		free((char *)v[i].author);
+		free((char *)v[i].author_email);
+		free((char *)v[i].body);
+	}
+	free(v);
+}
+
 static void free_card(store_card_in *c)
 {
+	free_comments((store_comment_in *)c->comments, c->ncomments);
+	free((char *)c->description);
 	free((char *)c->key);
 	free((char *)c->summary);
 	free((char *)c->status);
@@ -50,6 +63,7 @@ void jiradetail_set_release(jiradetail_set *s)
 	free(s->cards);
 	free(s->details);
 	free(s->truncated);
+	free(s->comments_truncated);
 	memset(s, 0, sizeof *s);
 }
 
@@ -109,7 +123,8 @@ static json_t *detail_json(const jira_issue *i)
 		json_array_append_new(subs, ref_json(&i->subtasks[k]));
 	for (size_t k = 0; k < i->nchanges; k++)
 		json_array_append_new(log, change_json(&i->changelog[k]));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "key", i->key,
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "key", i->key,
+			 "description", i->description ? i->description : "",
 			 "summary", i->summary ? i->summary : "", "status", i->status ? i->status : "",
 			 "assignee", i->assignee ? i->assignee : "",
 			 "issue_type", i->issue_type ? i->issue_type : "",
@@ -133,7 +148,10 @@ static size_t new_slot(jiradetail_set *s)
 		s->cards = xrealloc(s->cards, s->cap * sizeof *s->cards);
 		s->details = xrealloc(s->details, s->cap * sizeof *s->details);
 		s->truncated = xrealloc(s->truncated, s->cap);
+		s->comments_truncated = xrealloc(s->comments_truncated, s->cap);
 	}
+	s->truncated[s->n] = 0;
+	s->comments_truncated[s->n] = 0;
 	memset(&s->cards[s->n], 0, sizeof *s->cards);
 	s->details[s->n] = NULL;
 	return s->n++;
@@ -152,6 +170,26 @@ static void card_sprint(const jiradetail_set *s, const jira_issue *i, store_card
 		c->keep_sprint = !i->sprint_known;
 }
 
+static void copy_comment(store_comment_in *to, const jira_comment *from)
+{
+	to->comment_id = xstrdup(from->id);
+	to->author = xstrdup(from->author ? from->author : "");
+	to->author_email = xstrdup(from->author_email ? from->author_email : "");
+	to->body = xstrdup(from->body ? from->body : "");
+	to->commented_at = from->created;
+}
+
+/* The issue's comments as they came: every one it has now (comments_known). */
+static void copy_comments(store_card_in *c, const jira_comment *v, size_t n)
+{
+	store_comment_in *out = n ? xcalloc(n, sizeof *out) : NULL;
+	for (size_t k = 0; k < n; k++)
+		copy_comment(&out[k], &v[k]);
+	c->comments = out;
+	c->ncomments = n;
+	c->comments_known = true;
+}
+
 int jiradetail_on_issue(const jira_issue *i, void *ctx)
 {
 	jiradetail_set *s = ctx;
@@ -168,8 +206,13 @@ int jiradetail_on_issue(const jira_issue *i, void *ctx)
 	c->issue_type = xstrdup(i->issue_type ? i->issue_type : "");
 	card_sprint(s, i, c);
 	c->jira_updated_at = i->updated;
+	if (i->description_known)
+		c->description = xstrdup(i->description ? i->description : "");
+	if (i->comments_known)
+		copy_comments(c, i->comments, i->ncomments);
 	s->details[k] = detail_json(i);
 	s->truncated[k] = i->changelog_truncated;
+	s->comments_truncated[k] = i->comments_known && i->comments_truncated;
 	return 0;
 }
 
@@ -210,13 +253,52 @@ static pdt_err full_changelog(jiradetail_set *s, size_t k, upstream_client *c,
 	return rc;
 }
 
+typedef struct comment_acc {
+	store_comment_in *v;
+	size_t n, cap;
+} comment_acc;
+
+static int on_comment(const jira_comment *cm, void *ctx)
+{
+	comment_acc *a = ctx;
+	if (a->n >= JIRADETAIL_COMMENTS_MAX)
+		return 1; /* listed newest first: the newest are kept */
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 128;
+		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+	}
+	copy_comment(&a->v[a->n++], cm);
+	return 0;
+}
+
+/* Every comment of an issue whose embedded ones were cut short. */
+static pdt_err all_comments(jiradetail_set *s, size_t k, upstream_client *c,
+			    const jira_ref *ref, provider_result *res)
+{
+	comment_acc a = {0};
+	store_card_in *card = &s->cards[k];
+	pdt_err rc = jira_issue_comments(c, ref, card->key, on_comment, &a, res);
+	if (rc) {
+		free_comments(a.v, a.n);
+		return rc;
+	}
+	free_comments((store_comment_in *)card->comments, card->ncomments);
+	card->comments = a.v;
+	card->ncomments = a.n;
+	s->comments_truncated[k] = 0;
+	return PDT_OK;
+}
+
 pdt_err jiradetail_fetch_truncated(jiradetail_set *s, upstream_client *c, const jira_ref *ref,
 				   provider_result *res)
 {
 	pdt_err rc = PDT_OK;
-	for (size_t k = s->pending_from; k < s->n && !rc; k++)
+	for (size_t k = s->pending_from; k < s->n && !rc; k++) {
 		if (s->truncated[k])
 			rc = full_changelog(s, k, c, ref, res);
+		if (!rc && s->comments_truncated[k])
+			rc = all_comments(s, k, c, ref, res);
+	}
 	for (size_t k = s->pending_from; k < s->n; k++) {
 		if (!s->details[k] || s->cards[k].details_json)
 			continue;

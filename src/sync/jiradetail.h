@@ -11,7 +11,13 @@
  * user's jira_project_keys are dropped; an issue listed twice (a carried-over
  * card) keeps its first listing — the sync lists active sprints first; an
  * issue whose embedded changelog was
- * truncated gets its whole history fetched before its detail is written.
+ * truncated gets its whole history fetched before its detail is written,
+ * and one whose embedded comments were truncated gets all its comments
+ * (GET /rest/api/2/issue/{key}/comment, that issue only; the newest
+ * JIRADETAIL_COMMENTS_MAX are kept, a bound on one card's memory and rows).
+ * Each card carries
+ * its description (plain text) and, when the listing had the comment field,
+ * every comment it has now, so the store drops the ones deleted upstream.
  *
  * Ownership: the set owns every card string and frees them in
  * jiradetail_set_release. `cards` is laid out as store_card_in for
@@ -24,10 +30,13 @@
 #include "store/store.h"
 #include "upstream/jira.h"
 
+#define JIRADETAIL_COMMENTS_MAX 2000
+
 typedef struct jiradetail_set {
 	store_card_in *cards; /* owned strings */
 	json_t **details;     /* per card until its details_json is written */
-	unsigned char *truncated;
+	unsigned char *truncated;          /* changelog cut short */
+	unsigned char *comments_truncated; /* embedded comments cut short */
 	size_t n, cap;
 	char **projects;      /* "PROJ-" prefixes; none = keep all */
 	size_t nprojects;

@@ -31,6 +31,9 @@ void sync_report_unref(sync_report *r)
 		free(r->repos[i].error);
 	}
 	free(r->repos);
+	for (size_t i = 0; i < r->nws; i++)
+		free(r->ws[i].error);
+	free(r->ws);
 	free(r->error);
 	free(r);
 }

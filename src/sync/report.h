@@ -28,6 +28,14 @@ typedef struct sync_repo_report {
 	bool invalidated;    /* a permanent error (401/403/404) marked it invalid */
 } sync_repo_report;
 
+/* One Jira workspace's share of a Jira pass. */
+typedef struct sync_ws_report {
+	int64_t workspace_id;
+	int64_t sprints;
+	int64_t cards;
+	char *error;         /* "" when the workspace synced */
+} sync_ws_report;
+
 typedef struct sync_report {
 	atomic_int refs;
 	pdt_err rc;        /* PDT_OK unless the pass itself failed (store, cancel) */
@@ -36,6 +44,8 @@ typedef struct sync_report {
 	int64_t sprints;   /* Jira passes: sprints stored */
 	int64_t cards;     /* Jira passes: cards stored */
 	char *error;       /* Jira passes: "" when everything synced */
+	sync_ws_report *ws; /* Jira passes: each workspace synced, in id order */
+	size_t nws;
 } sync_report;
 
 sync_report *sync_report_new(size_t nrepos);

@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "core/utf8.h"
+#include "upstream/adf.h"
 #include "upstream/urlenc.h"
 #include "core/banned.h"
 
@@ -32,9 +33,12 @@
 #define JIRA_OFFSET_MAX INT64_C(1000000000000) /* startAt / total beyond: malformed */
 #define JIRA_AGILE_PAGE 50
 #define JIRA_CHANGELOG_PAGE 100
+#define JIRA_COMMENT_PAGE 100
+#define JIRA_COMMENT_ID_MAX 64
 #define JIRA_SEARCH_PAGE 100 /* search/jql's cap when fields are asked for */
 #define JIRA_ISSUE_FIELDS \
-	"summary,status,assignee,issuetype,parent,subtasks,updated," JIRA_SPRINT_FIELD
+	"summary,status,assignee,issuetype,parent,subtasks,updated,description,comment," \
+	JIRA_SPRINT_FIELD
 #define JIRA_ISSUE_QUERY "&fields=" JIRA_ISSUE_FIELDS "&expand=changelog"
 
 /* ---- JSON readers: absent and null read as "" / NULL / not present ---- */
@@ -452,6 +456,111 @@ cleanup:
 	return rc;
 }
 
+/* ---- comments ---- */
+
+typedef struct comments {
+	jira_comment *v;
+	char (*ids)[JIRA_COMMENT_ID_MAX + 1];
+	size_t n;
+} comments;
+
+static void comments_release(comments *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free((char *)c->v[i].body);
+	free(c->v);
+	free(c->ids);
+	memset(c, 0, sizeof *c);
+}
+
+/* A comment id: a string or a number, 1..JIRA_COMMENT_ID_MAX printable bytes. */
+static bool comment_id(const json_t *e, char *out)
+{
+	const json_t *v = json_object_get(e, "id");
+	if (json_is_integer(v)) {
+		snprintf(out, JIRA_COMMENT_ID_MAX + 1, "%" PRId64, (int64_t)json_integer_value(v));
+		return true;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > JIRA_COMMENT_ID_MAX || !key_ok(json_string_value(v)))
+		return false;
+	snprintf(out, JIRA_COMMENT_ID_MAX + 1, "%s", json_string_value(v));
+	return true;
+}
+
+/* {"id", "author": {"displayName", "emailAddress"}, "body": string | ADF,
+ * "created", "updated"}; body becomes plain text (owned by the caller). */
+static const char *comment_conv(const json_t *e, jira_comment *c, char *id)
+{
+	const json_t *author = NULL;
+	const char *raw;
+	if (!json_is_object(e))
+		return "a comment is not an object";
+	if (!comment_id(e, id))
+		return "a comment's \"id\" is missing or not an id";
+	c->id = id;
+	if (!opt_obj(e, "author", &author) || !opt_str(author, "displayName", &c->author) ||
+	    !opt_str(author, "emailAddress", &c->author_email))
+		return "a comment's \"author\" is not {\"displayName\", \"emailAddress\"}";
+	if (!opt_time(e, "created", &c->created, &raw) || !opt_time(e, "updated", &c->updated, &raw))
+		return "a comment's \"created\" or \"updated\" is not a timestamp";
+	const json_t *body = json_object_get(e, "body");
+	if (body && !json_is_null(body) && !json_is_string(body) && !json_is_object(body))
+		return "a comment's \"body\" is neither text nor a document";
+	c->body = adf_to_text(body, ADF_TEXT_MAX);
+	return NULL;
+}
+
+/* The comments of arr (NULL: none) into out; on a reason, out is empty. */
+static const char *comments_conv(const json_t *arr, comments *out)
+{
+	const json_t *e;
+	const char *bad;
+	size_t i, n = json_array_size(arr);
+	memset(out, 0, sizeof *out);
+	if (!n)
+		return NULL;
+	out->v = xcalloc(n, sizeof *out->v);
+	out->ids = xcalloc(n, sizeof *out->ids);
+	json_array_foreach(arr, i, e) {
+		bad = comment_conv(e, &out->v[i], out->ids[i]);
+		out->n = i + 1; /* the body (if any) is freed by comments_release */
+		if (bad) {
+			comments_release(out);
+			return bad;
+		}
+	}
+	return NULL;
+}
+
+/* A /rest/api/2/issue/{key}/comment page: {"startAt", ..., "comments": [...]}. */
+static pdt_err comment_page(const char *body, size_t len, int64_t start, jira_comment_cb cb,
+			    void *ctx, bool *is_last, int64_t *next, char *why, size_t whylen)
+{
+	json_t *root = load_object(body, len, why, whylen);
+	const json_t *list = NULL;
+	const char *bad;
+	comments cm = {0};
+	pdt_err rc = PDT_EINVAL;
+	if (!root || !page_meta(root, "comments", start, &list, is_last, next, why, whylen))
+		goto cleanup;
+	if ((bad = comments_conv(list, &cm))) {
+		snprintf(why, whylen, "%s", bad);
+		goto cleanup;
+	}
+	rc = PDT_OK;
+	for (size_t i = 0; i < cm.n && cb; i++) {
+		if (cb(&cm.v[i], ctx)) {
+			*is_last = true;
+			break;
+		}
+	}
+cleanup:
+	comments_release(&cm);
+	json_decref(root);
+	return rc;
+}
+
 /* ---- issues ---- */
 
 typedef struct issue_buf {
@@ -459,12 +568,16 @@ typedef struct issue_buf {
 	jira_ref_issue parent;
 	jira_ref_issue *subtasks;
 	changes log;
+	comments notes;
+	char *description;
 } issue_buf;
 
 static void issue_buf_release(issue_buf *b)
 {
 	free(b->subtasks);
 	changes_release(&b->log);
+	comments_release(&b->notes);
+	free(b->description);
 	memset(b, 0, sizeof *b);
 }
 
@@ -522,10 +635,46 @@ static void issue_sprint(const json_t *f, jira_issue *i)
 	i->open_sprint_id = active ? active : future;
 }
 
+/* "description": a string (v2), an ADF tree (v3) or null. */
+static const char *issue_description(const json_t *f, issue_buf *b)
+{
+	const json_t *d = json_object_get(f, "description");
+	if (!d)
+		return NULL;
+	if (!json_is_null(d) && !json_is_string(d) && !json_is_object(d))
+		return "\"description\" is neither text nor a document";
+	b->description = adf_to_text(d, ADF_TEXT_MAX);
+	b->pub.description = b->description;
+	b->pub.description_known = true;
+	return NULL;
+}
+
+/* "comment": {"comments": [...], "maxResults", "total", "startAt"} | null. */
+static const char *issue_comments(const json_t *f, issue_buf *b)
+{
+	const json_t *cf = json_object_get(f, "comment"), *arr = NULL;
+	const char *bad;
+	int64_t total = 0;
+	bool has_total = false;
+	if (!cf)
+		return NULL;
+	if (!json_is_null(cf) && (!json_is_object(cf) || !opt_arr(cf, "comments", &arr) ||
+				  !opt_int(cf, "total", &total, &has_total)))
+		return "\"comment\" is not {\"comments\": [...], \"total\"}";
+	if ((bad = comments_conv(arr, &b->notes)))
+		return bad;
+	b->pub.comments_known = true;
+	b->pub.comments = b->notes.v;
+	b->pub.ncomments = b->notes.n;
+	b->pub.comments_truncated = has_total && total > (int64_t)b->notes.n;
+	return NULL;
+}
+
 /* The issue's "fields" object (NULL: every field absent). */
 static const char *issue_fields(const json_t *f, issue_buf *b)
 {
 	jira_issue *i = &b->pub;
+	const char *bad;
 	const json_t *type = NULL, *parent = NULL;
 	bool subtask, has_subtask;
 	if (!opt_str(f, "summary", &i->summary))
@@ -543,6 +692,8 @@ static const char *issue_fields(const json_t *f, issue_buf *b)
 		return "\"parent\" is not {\"key\", \"fields\"}";
 	i->parent = parent ? &b->parent : NULL;
 	issue_sprint(f, i);
+	if ((bad = issue_description(f, b)) || (bad = issue_comments(f, b)))
+		return bad;
 	return subtasks_conv(f, b);
 }
 
@@ -715,6 +866,18 @@ static pdt_err changes_on_page(const char *body, size_t len, int64_t start, void
 	return changelog_page(body, len, start, cc->cb, cc->ctx, is_last, next, why, whylen);
 }
 
+typedef struct comments_ctx {
+	jira_comment_cb cb;
+	void *ctx;
+} comments_ctx;
+
+static pdt_err comments_on_page(const char *body, size_t len, int64_t start, void *pctx,
+				bool *is_last, int64_t *next, char *why, size_t whylen)
+{
+	comments_ctx *cc = pctx;
+	return comment_page(body, len, start, cc->cb, cc->ctx, is_last, next, why, whylen);
+}
+
 /* A parser run for tests: NULL is_last / next are fine; a failure reads as the last page. */
 static pdt_err parse_one(page_fn fn, const char *body, size_t len, void *pctx, bool *is_last,
 			 int64_t *next)
@@ -760,6 +923,13 @@ pdt_err jira_parse_changelog(const char *body, size_t len, jira_change_cb cb, vo
 {
 	changes_ctx cc = {cb, ctx};
 	return parse_one(changes_on_page, body, len, &cc, is_last, next);
+}
+
+pdt_err jira_parse_comments(const char *body, size_t len, jira_comment_cb cb, void *ctx,
+			    bool *is_last, int64_t *next)
+{
+	comments_ctx cc = {cb, ctx};
+	return parse_one(comments_on_page, body, len, &cc, is_last, next);
 }
 
 typedef struct one_sprint_ctx {
@@ -1160,6 +1330,30 @@ pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char
 	if (!rc)
 		rc = list_all(&call, buf_str(&prefix), JIRA_CHANGELOG_PAGE, "", changes_on_page,
 			      &cc);
+	call_release(&call);
+	buf_release(&prefix);
+	return rc;
+}
+
+pdt_err jira_issue_comments(upstream_client *c, const jira_ref *ref, const char *key,
+			    jira_comment_cb cb, void *ctx, provider_result *res)
+{
+	provider_result dummy;
+	jira_call call;
+	buf prefix = BUF_INIT(JIRA_URL_MAX);
+	comments_ctx cc = {cb, ctx};
+	pdt_err rc = call_begin(&call, c, ref, res, &dummy);
+	if (!rc && (!key || !key_ok(key))) {
+		seterr(call.res, "invalid jira issue key");
+		rc = PDT_EINVAL;
+	}
+	if (!rc)
+		rc = url_built(&call, url_start(&prefix, ref->base, "/rest/api/2/issue/") ||
+					      urlenc_append(&prefix, key) ||
+					      buf_appends(&prefix, "/comment?"));
+	if (!rc)
+		rc = list_all(&call, buf_str(&prefix), JIRA_COMMENT_PAGE, "&orderBy=-created",
+			      comments_on_page, &cc);
 	call_release(&call);
 	buf_release(&prefix);
 	return rc;

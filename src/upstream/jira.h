@@ -15,11 +15,12 @@
  * key; Jira's 429 + Retry-After is the client's business.
  *
  * Issue listings ask for exactly the fields the detail needs
- * (summary,status,assignee,issuetype,parent,subtasks,updated) with
- * expand=changelog, so one page brings up to 50 issues with their recent
- * history: no request per issue. Jira embeds at most 100 changelog entries;
- * jira_issue.changelog_truncated says when the full history must be fetched
- * with jira_issue_changelog().
+ * (summary,status,assignee,issuetype,parent,subtasks,updated,description,
+ * comment) with expand=changelog, so one page brings up to 50 issues with
+ * their recent history, description and comments: no request per issue.
+ * Jira embeds at most 100 changelog entries (jira_issue.changelog_truncated:
+ * fetch the full history with jira_issue_changelog()) and a bounded number
+ * of comments (jira_issue.comments_truncated: jira_issue_comments()).
  *
  * Errors as provider.h: PDT_EUPSTREAM with res->status and res->err ("Client
  * must be authenticated to access this resource." etc.) for a non-2xx final
@@ -108,6 +109,17 @@ typedef struct jira_change {
 	size_t nitems;
 } jira_change;
 
+/* One comment (embedded in an issue's "comment" field, or a page of
+ * GET /rest/api/2/issue/{key}/comment). */
+typedef struct jira_comment {
+	const char *id;           /* Jira's comment id, 1..64 bytes */
+	const char *author;       /* displayName, "" when absent */
+	const char *author_email; /* emailAddress, "" when hidden */
+	const char *body;         /* plain text (adf.h), at most ADF_TEXT_MAX bytes */
+	int64_t created;          /* 0 when absent */
+	int64_t updated;
+} jira_comment;
+
 typedef struct jira_issue {
 	const char *key;
 	const char *summary;
@@ -128,6 +140,17 @@ typedef struct jira_issue {
 	 * only). A value of another shape reads as not known. */
 	bool sprint_known;
 	int64_t open_sprint_id;
+	/* "description" (a v2 string or a v3 ADF tree) as plain text; only
+	 * meaningful when description_known (the field came). */
+	bool description_known;
+	const char *description;
+	/* The embedded "comment" field {"comments", "total", ...}: comments_known
+	 * when it came; comments_truncated when its total is more than came
+	 * (then jira_issue_comments() lists them all). Oldest first. */
+	bool comments_known;
+	bool comments_truncated;
+	const jira_comment *comments;
+	size_t ncomments;
 } jira_issue;
 
 /* Return non-zero from a callback to stop the listing early (PDT_OK). */
@@ -135,6 +158,7 @@ typedef int (*jira_board_cb)(const jira_board *b, void *ctx);
 typedef int (*jira_sprint_cb)(const jira_sprint *s, void *ctx);
 typedef int (*jira_issue_cb)(const jira_issue *i, void *ctx);
 typedef int (*jira_change_cb)(const jira_change *c, void *ctx);
+typedef int (*jira_comment_cb)(const jira_comment *c, void *ctx);
 
 /* GET /rest/agile/1.0/board */
 pdt_err jira_boards(upstream_client *c, const jira_ref *ref, jira_board_cb cb, void *ctx,
@@ -162,6 +186,12 @@ pdt_err jira_sprint_issues(upstream_client *c, const jira_ref *ref, int64_t spri
 pdt_err jira_issue_changelog(upstream_client *c, const jira_ref *ref, const char *key,
 			     jira_change_cb cb, void *ctx, provider_result *res);
 
+/* GET /rest/api/2/issue/{key}/comment?orderBy=-created (all pages, newest
+ * first, until cb stops it): an issue whose embedded comments were
+ * truncated. */
+pdt_err jira_issue_comments(upstream_client *c, const jira_ref *ref, const char *key,
+			    jira_comment_cb cb, void *ctx, provider_result *res);
+
 /* Parsers for tests and fuzz targets: one page body each (not
  * NUL-terminated), PDT_OK or PDT_EINVAL. *is_last / *next say where the
  * listing goes on (next = startAt of the following page; a missing startAt
@@ -175,6 +205,8 @@ pdt_err jira_parse_issues(const char *body, size_t len, jira_issue_cb cb, void *
 			  bool *is_last, int64_t *next);
 pdt_err jira_parse_changelog(const char *body, size_t len, jira_change_cb cb, void *ctx,
 			     bool *is_last, int64_t *next);
+pdt_err jira_parse_comments(const char *body, size_t len, jira_comment_cb cb, void *ctx,
+			    bool *is_last, int64_t *next);
 /* One sprint object (GET sprint/{id}); cb runs once on success. */
 pdt_err jira_parse_sprint(const char *body, size_t len, jira_sprint_cb cb, void *ctx);
 /* A search/jql page {"issues", "nextPageToken"?, "isLast"?}: token (size

@@ -18,6 +18,7 @@ typedef enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE } job_state;
 typedef struct job {
 	int64_t user_id;
 	trigger_source source;
+	int64_t workspace_id; /* Jira: one workspace; 0 = every active one */
 	int64_t pass_ms; /* the pass's time limit */
 	job_state state;
 	int waiters;
@@ -75,11 +76,12 @@ static job *first_queued(trigger *t)
 	return oldest;
 }
 
-/* The queued or running job of (user, source), or NULL. */
-static job *find_active(trigger *t, int64_t user_id, trigger_source source)
+/* The queued or running job of (user, source, workspace), or NULL. */
+static job *find_active(trigger *t, int64_t user_id, trigger_source source, int64_t ws)
 {
 	for (job *j = t->jobs; j; j = j->next)
-		if (j->user_id == user_id && j->source == source && j->state != JOB_DONE)
+		if (j->user_id == user_id && j->source == source && j->workspace_id == ws &&
+		    j->state != JOB_DONE)
 			return j;
 	return NULL;
 }
@@ -99,7 +101,8 @@ static int64_t limit_ms(const trigger *t, trigger_source source, int64_t pass_ms
 static void run_job(trigger *t, job *j)
 {
 	if (j->source == TRIGGER_JIRA)
-		j->rc = sync_jira_user_bounded(t->ctx, j->user_id, j->pass_ms, &j->report);
+		j->rc = sync_jira_workspace_bounded(t->ctx, j->user_id, j->workspace_id, j->pass_ms,
+						    &j->report);
 	else
 		j->rc = sync_commits_user(t->ctx, j->user_id, timeutil_mono_ms() + j->pass_ms,
 					  &j->report);
@@ -133,11 +136,13 @@ static void *pool_main(void *arg)
 }
 
 /* Queues a new job and makes sure a thread will take it; mu held. */
-static job *enqueue(trigger *t, int64_t user_id, trigger_source source, int64_t pass_ms)
+static job *enqueue(trigger *t, int64_t user_id, trigger_source source, int64_t ws,
+		    int64_t pass_ms)
 {
 	job *j = xcalloc(1, sizeof *j);
 	j->user_id = user_id;
 	j->source = source;
+	j->workspace_id = ws;
 	j->pass_ms = limit_ms(t, source, pass_ms);
 	j->state = JOB_QUEUED;
 	j->next = t->jobs;
@@ -255,15 +260,21 @@ trigger *trigger_start(sync_ctx *ctx)
 void trigger_submit(trigger *t, int64_t user_id, trigger_source source, int64_t wait_ms,
 		    int64_t pass_ms, trigger_done_fn done, void *arg)
 {
+	trigger_submit_ws(t, user_id, source, 0, wait_ms, pass_ms, done, arg);
+}
+
+void trigger_submit_ws(trigger *t, int64_t user_id, trigger_source source, int64_t workspace_id,
+		       int64_t wait_ms, int64_t pass_ms, trigger_done_fn done, void *arg)
+{
 	pthread_mutex_lock(&t->mu);
 	if (t->stop) {
 		pthread_mutex_unlock(&t->mu);
 		done(arg, TRIGGER_DONE, PDT_ECANCELLED, NULL);
 		return;
 	}
-	job *j = find_active(t, user_id, source);
+	job *j = find_active(t, user_id, source, workspace_id);
 	if (!j)
-		j = enqueue(t, user_id, source, pass_ms);
+		j = enqueue(t, user_id, source, workspace_id, pass_ms);
 	waiter *w = xcalloc(1, sizeof *w);
 	w->job = j;
 	w->until = timeutil_mono_ms() + (wait_ms > 0 ? wait_ms : 0);

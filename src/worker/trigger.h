@@ -83,6 +83,12 @@ trigger *trigger_start(sync_ctx *ctx);
  * source's interval); a joined pass keeps its own limit. */
 void trigger_submit(trigger *t, int64_t user_id, trigger_source source, int64_t wait_ms,
 		    int64_t pass_ms, trigger_done_fn done, void *arg);
+/* The same for one Jira workspace of the user (workspace_id > 0; 0 = every
+ * active one, as trigger_submit). Jobs coalesce per (user, source,
+ * workspace); a pass of the user already running under the per-user lock is
+ * joined whatever it covers. */
+void trigger_submit_ws(trigger *t, int64_t user_id, trigger_source source, int64_t workspace_id,
+		       int64_t wait_ms, int64_t pass_ms, trigger_done_fn done, void *arg);
 
 /* Stops the module (see Shutdown) and joins its threads. NULL is fine. */
 void trigger_stop(trigger *t);

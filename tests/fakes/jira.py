@@ -8,6 +8,7 @@ Routes (HTTP Basic `email:api_token` on all of them; admin API as the other fake
     GET  /rest/agile/1.0/sprint/{id}/issue     ?startAt=&maxResults=&fields=&expand=&jql=
     GET  /rest/api/2|3/issue/{keyOrId}         ?fields=&expand=
     GET  /rest/api/2|3/issue/{keyOrId}/changelog ?startAt=&maxResults=   (oldest first)
+    GET  /rest/api/2|3/issue/{keyOrId}/comment   ?startAt=&maxResults=&orderBy=  (oldest first)
     POST /rest/api/3/changelog/bulkfetch       {"issueIdsOrKeys", "maxResults", "nextPageToken"}
     GET|POST /rest/api/3/search/jql            (bounded JQL, nextPageToken pages, no total)
     GET|POST /rest/api/2|3/search              -> 410 Gone (removed upstream)
@@ -23,6 +24,15 @@ statusCategory, assignee, issuetype, key, parent; anything else -> 400.
 Issues render the Sprint field as `customfield_10020` (both APIs, when asked for or
 by default): [{"id","name","state","boardId","goal","startDate"?,"endDate"?,
 "completeDate"?}] for every sprint the issue is or was in, or null.
+Descriptions and comment bodies render as text (wiki markup) in the agile and
+v2 APIs and as Atlassian Document Format trees in v3 (search/jql, issue/{key}
+and comment under /rest/api/3); a description set as an ADF tree renders as
+that tree in v3 and as its plain text in v2. The `comment` field embeds the
+oldest `embedded_comments` (20) comments with the real total
+({"comments","maxResults","total","startAt"}); the comment list pages by
+startAt and caps maxResults at 100.
+Several Jira sites: one FakeJira per site (each on its own port). Ids and keys
+start at the same values in every instance, so sites collide as real ones do.
 """
 
 import base64
@@ -53,6 +63,9 @@ BULK_MAX = 10000
 SEARCH_JQL_DEFAULT = 50
 SEARCH_JQL_MAX = 5000
 SEARCH_JQL_MAX_WITH_FIELDS = 100
+EMBEDDED_COMMENTS = 20
+COMMENT_PAGE_MAX = 100
+FIRST_COMMENT_ID = 10000
 SEARCH_GONE = ("The requested API has been removed. Please migrate to the /rest/api/3/search/jql "
                "API. A full migration guideline is available at "
                "https://developer.atlassian.com/changelog/#CHANGE-2046")
@@ -82,7 +95,8 @@ STATUS_CYCLE = ["To Do", "In Progress", "In Review", "Done"]
 SPRINT_STATES = ("active", "future", "closed")
 SPRINT_FIELD_ID = "customfield_10020"        # Jira Cloud's Sprint field
 ALL_FIELDS = ("summary", "status", "assignee", "issuetype", "parent", "subtasks", "updated",
-              "created", "project", "sprint", "closedSprints", SPRINT_FIELD_ID)
+              "created", "project", "sprint", "closedSprints", SPRINT_FIELD_ID, "description",
+              "comment")
 DAY = 86400
 
 
@@ -203,11 +217,39 @@ class Sprint:
 
 class Issue:
     __slots__ = ("id", "key", "project", "summary", "status", "assignee", "issuetype",
-                 "subtask", "parent", "sprints", "created", "updated", "histories")
+                 "subtask", "parent", "sprints", "created", "updated", "histories",
+                 "description", "comments")
 
     def __init__(self):
         self.sprints = []            # sprint ids, oldest membership first
         self.histories = []          # oldest first: {"id", "author", "created", "items"}
+        self.description = None      # None | text | ADF dict
+        self.comments = []           # oldest first: {"id", "author", "body", "created", "updated"}
+
+
+def adf_doc(text):
+    """Plain text -> an ADF document, one paragraph per line."""
+    return {"type": "doc", "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": line}]}
+                        if line else {"type": "paragraph", "content": []}
+                        for line in (text or "").split("\n")]}
+
+
+def adf_plain(node, _level=0):
+    """An ADF tree -> text (what the v2 API would show)."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return ""
+    t = node.get("type")
+    if t == "text":
+        return node.get("text", "")
+    if t == "hardBreak":
+        return "\n"
+    inner = "".join(adf_plain(c, _level + 1) for c in node.get("content", []))
+    if t in ("paragraph", "heading", "codeBlock", "listItem", "blockquote"):
+        return inner.rstrip("\n") + "\n"
+    return inner
 
 
 class JiraError(Exception):
@@ -603,7 +645,7 @@ class FakeJira(FakeServer):
     FIRST_PROJECT_ID = 10000
 
     def __init__(self, seed=0, port=0, clock=None, time_zone="+01:00", sprint_dates="utc",
-                 default_author="Jira Automation"):
+                 default_author="Jira Automation", embedded_comments=EMBEDDED_COMMENTS):
         """time_zone: default zone of users (rendering of `updated`/`created`/changelog
         dates and JQL date literals): "+01:00", minutes, "UTC" or an IANA name.
         sprint_dates: "utc" (Jira Cloud: 2026-02-18T13:30:00.000Z) or "offset"
@@ -616,6 +658,7 @@ class FakeJira(FakeServer):
             raise ValueError("sprint_dates must be utc or offset")
         self.sprint_dates = sprint_dates
         self.default_author = default_author
+        self.embedded_comments = int(embedded_comments)
         self._req_ids = itertools.count(1)
         self._reset_data()
 
@@ -634,6 +677,7 @@ class FakeJira(FakeServer):
             self._next_issue = self.FIRST_ISSUE_ID
             self._next_history = self.FIRST_HISTORY_ID
             self._next_project = self.FIRST_PROJECT_ID
+            self._next_comment = FIRST_COMMENT_ID
 
     def reset_all(self):
         """Forget all data, faults and the log."""
@@ -880,7 +924,7 @@ class FakeJira(FakeServer):
 
     def add_issue(self, sprint_id=None, key=None, summary=None, status="To Do", assignee=None,
                   issuetype=None, parent=None, updated=None, created=None, changes=0,
-                  project=None, issue_id=None, author=None, subtask=None):
+                  project=None, issue_id=None, author=None, subtask=None, description=None):
         """-> key. sprint_id: a sprint id, a list of ids (carried over), or None
         (backlog; a sub-task with a parent defaults to the parent's sprints).
         key: auto "<project>-<n>" (project of the sprint's board, else `project`,
@@ -951,6 +995,7 @@ class FakeJira(FakeServer):
             issue.sprints = list(sprint_ids)
             issue.created = t_created
             issue.updated = t_upd
+            issue.description = description
             if changes:
                 path = self._status_path_to(status, changes)
                 span = max(t_upd - t_created, 0.0)
@@ -1042,6 +1087,13 @@ class FakeJira(FakeServer):
                         issue.parent = new_key
                         if new_key:
                             self._children.setdefault(new_key, []).append(issue.key)
+                elif name == "description":
+                    if value != issue.description:
+                        items.append({"field": "description", "fieldtype": "jira",
+                                      "fieldId": "description", "from": None,
+                                      "fromString": adf_plain(issue.description or ""),
+                                      "to": None, "toString": adf_plain(value or "")})
+                        issue.description = value
                 elif name == "sprint":
                     item = self._move_locked(issue, value)
                     if item:
@@ -1127,6 +1179,66 @@ class FakeJira(FakeServer):
                 issue.updated = max(issue.updated, end)
             return out
 
+    # ================================================================ comments
+    def add_comment(self, key, body, author=None, at=None, bump=True):
+        """Adds a comment (body: text or an ADF dict) created at `at` (default
+        now, never before the previous one); bumps the issue's `updated`
+        (bump=True). Returns the comment id (a string, as Jira's)."""
+        with self._lock:
+            issue = self._lookup_issue(key)
+            if issue is None:
+                raise KeyError("unknown issue %r" % key)
+            when = _time(at, float(int(self.clock())))
+            if issue.comments:
+                when = max(when, issue.comments[-1]["created"])
+            cid = str(self._next_comment)
+            self._next_comment += 1
+            issue.comments.append({"id": cid, "author": author or self.default_author,
+                                   "body": body, "created": when, "updated": when})
+            if bump:
+                issue.updated = max(issue.updated, when)
+            return cid
+
+    def add_comments(self, key, n, author=None, interval=60, at=None, body="Comment {i}"):
+        """n comments `interval` s apart ending at `at` (default now). -> ids."""
+        with self._lock:
+            end = _time(at, float(int(self.clock())))
+            return [self.add_comment(key, body.format(i=j + 1, key=key), author=author,
+                                     at=end - (n - 1 - j) * interval) for j in range(int(n))]
+
+    def _comment(self, issue, comment_id):
+        for c in issue.comments:
+            if c["id"] == str(comment_id):
+                return c
+        raise KeyError("unknown comment %r" % comment_id)
+
+    def edit_comment(self, key, comment_id, body, at=None):
+        """New body; the comment's and the issue's `updated` move to `at` (now)."""
+        with self._lock:
+            issue = self._lookup_issue(key)
+            if issue is None:
+                raise KeyError("unknown issue %r" % key)
+            c = self._comment(issue, comment_id)
+            when = _time(at, float(int(self.clock())))
+            c["body"], c["updated"] = body, when
+            issue.updated = max(issue.updated, when)
+
+    def delete_comment(self, key, comment_id, at=None):
+        """Removes the comment; the issue's `updated` moves to `at` (now)."""
+        with self._lock:
+            issue = self._lookup_issue(key)
+            if issue is None:
+                raise KeyError("unknown issue %r" % key)
+            issue.comments.remove(self._comment(issue, comment_id))
+            issue.updated = max(issue.updated, _time(at, float(int(self.clock()))))
+
+    def comments(self, key):
+        """[(id, author, body as v2 text, created)] oldest first."""
+        with self._lock:
+            issue = self._lookup_issue(key)
+            return [(c["id"], c["author"], adf_plain(c["body"]), c["created"])
+                    for c in issue.comments]
+
     def remove_issue(self, key):
         with self._lock:
             issue = self._lookup_issue(key)
@@ -1145,7 +1257,7 @@ class FakeJira(FakeServer):
                  issues_in="open+recent", recent_closed=True, changes_per_issue=2,
                  subtask_every=10, assignees=None, users=None, project_keys=None,
                  closed_older_than_days=60, sprint_days=14, time_zone=None,
-                 board_name="Bench board {n}"):
+                 board_name="Bench board {n}", comments_per_issue=0, descriptions=False):
         """Benchmark-sized data. Each scrum board (project B1, B2, ... or
         project_keys) gets sprints_per_board sprints, oldest first: closed ones
         ending more than `closed_older_than_days` ago, then (recent_closed) one
@@ -1155,7 +1267,11 @@ class FakeJira(FakeServer):
         "open", "all", or a collection of "active"/"future"/"recent"/"closed".
         Every `subtask_every`-th issue is a sub-task of the one before it.
         kanban_boards: extra kanban boards (no sprints). users: {email: token} or
-        a list of add_user kwargs dicts. Returns {"boards", "sprints", "issues"}."""
+        a list of add_user kwargs dicts. comments_per_issue: that many comments
+        per issue, an hour apart before its `updated` (more than
+        embedded_comments: the listings truncate them). descriptions: every
+        issue gets a three-line description. Returns {"boards", "sprints",
+        "issues"}."""
         if time_zone is not None:
             self.time_zone = time_zone
         if isinstance(issues_in, str):
@@ -1227,7 +1343,14 @@ class FakeJira(FakeServer):
                                              ("Bug" if i % 5 == 4 else "Story"),
                                              parent=par, updated=int(upd),
                                              created=int(upd) - (nch + 1) * 1800,
-                                             changes=nch)
+                                             changes=nch,
+                                             description=("Work item %d of %s.\n"
+                                                          "Acceptance:\n- it works"
+                                                          % (i + 1, kind)
+                                                          if descriptions else None))
+                        if comments_per_issue:
+                            self.add_comments(key, comments_per_issue, interval=3600,
+                                              at=int(upd), body="Note {i} on {key}")
                         prev = None if par else key
                         n_issues += 1
             for k in range(int(kanban_boards)):
@@ -1353,11 +1476,40 @@ class FakeJira(FakeServer):
         return {"id": str(h["id"]), "author": self._person_json(h["author"], zone),
                 "created": format_jira(h["created"], zone), "items": h["items"]}
 
-    def _issue_json(self, issue, fields, changelog, zone, agile=True):
+    @staticmethod
+    def _rich(value, v3):
+        """A description or comment body as the API version renders it."""
+        if value is None:
+            return None
+        if v3:
+            return value if isinstance(value, dict) else adf_doc(value)
+        return adf_plain(value).rstrip("\n") if isinstance(value, dict) else value
+
+    def _comment_json(self, issue, c, zone, v3):
+        api = self.base_url or ""
+        person = self._person_json(c["author"], zone)
+        return {"self": "%s/rest/api/%d/issue/%d/comment/%s" % (api, 3 if v3 else 2, issue.id,
+                                                               c["id"]),
+                "id": c["id"], "author": person, "body": self._rich(c["body"], v3),
+                "updateAuthor": person, "created": format_jira(c["created"], zone),
+                "updated": format_jira(c["updated"], zone), "jsdPublic": True}
+
+    def _comment_field(self, issue, zone, v3):
+        shown = issue.comments[:self.embedded_comments]
+        return {"comments": [self._comment_json(issue, c, zone, v3) for c in shown],
+                "self": "%s/rest/api/%d/issue/%d/comment" % (self.base_url or "",
+                                                             3 if v3 else 2, issue.id),
+                "maxResults": len(shown), "total": len(issue.comments), "startAt": 0}
+
+    def _issue_json(self, issue, fields, changelog, zone, agile=True, v3=False):
         api = self.base_url or ""
         f = {}
         for name in fields:
-            if name == "summary":
+            if name == "description":
+                f["description"] = self._rich(issue.description, v3 and not agile)
+            elif name == "comment":
+                f["comment"] = self._comment_field(issue, zone, v3 and not agile)
+            elif name == "summary":
                 f["summary"] = issue.summary
             elif name == "status":
                 f["status"] = self._status_json(issue.status)
@@ -1521,9 +1673,13 @@ class FakeJira(FakeServer):
                     "serverTime": format_jira(self.clock(), self._zone_for(user)),
                     "scmInfo": "0", "serverTitle": "Jira"}, user)
             if rest[0] == "issue" and len(rest) == 2:
-                return self._need_get(m) or self._one_issue(req, user, rest[1], agile=False)
+                return self._need_get(m) or self._one_issue(req, user, rest[1], agile=False,
+                                                            v3=segs[2] == "3")
             if rest[0] == "issue" and len(rest) == 3 and rest[2] == "changelog":
                 return self._need_get(m) or self._changelog_page(req, user, rest[1])
+            if rest[0] == "issue" and len(rest) == 3 and rest[2] == "comment":
+                return self._need_get(m) or self._comment_page(req, user, rest[1],
+                                                               segs[2] == "3")
             if rest == ["changelog", "bulkfetch"]:
                 if m != "POST":
                     return self._err(405, "Method Not Allowed", user)
@@ -1689,12 +1845,12 @@ class FakeJira(FakeServer):
                                 "issues": [self._issue_json(i, fields, changelog, zone)
                                            for i in chunk]}, user)
 
-    def _one_issue(self, req, user, raw, agile):
+    def _one_issue(self, req, user, raw, agile, v3=False):
         issue = self._issue_for(raw, user)
         fields = self._fields_arg(req.arg("fields"))
         changelog = "changelog" in self._expand_arg(req.arg("expand"))
         return self._json(200, self._issue_json(issue, fields, changelog, self._zone_for(user),
-                                                agile=agile), user)
+                                                agile=agile, v3=v3), user)
 
     # ------------------------------------------------------------ platform
     def _myself(self, user):
@@ -1709,6 +1865,18 @@ class FakeJira(FakeServer):
             "timeZone": self._zone_for(user).name, "locale": "en_US",
             "groups": {"size": 1, "items": []}, "applicationRoles": {"size": 1, "items": []},
             "expand": "groups,applicationRoles"}, user)
+
+    def _comment_page(self, req, user, raw, v3):
+        issue = self._issue_for(raw, user)
+        start, size = self._paging(req, COMMENT_PAGE_MAX, COMMENT_PAGE_MAX)
+        zone = self._zone_for(user)
+        rows = list(issue.comments)
+        if (req.arg("orderBy") or "").startswith("-"):
+            rows.reverse()
+        chunk = rows[start:start + size]
+        return self._json(200, {"startAt": start, "maxResults": size, "total": len(rows),
+                                "comments": [self._comment_json(issue, c, zone, v3)
+                                             for c in chunk]}, user)
 
     def _changelog_page(self, req, user, raw):
         issue = self._issue_for(raw, user)
@@ -1819,7 +1987,7 @@ class FakeJira(FakeServer):
         chunk = rows[offset:offset + size]
         issues = []
         for i in chunk:
-            j = self._issue_json(i, fields, changelog, zone, agile=False)
+            j = self._issue_json(i, fields, changelog, zone, agile=False, v3=True)
             if not fields:
                 j = {"id": j["id"]}
                 if changelog:
@@ -1861,7 +2029,8 @@ class FakeJira(FakeServer):
     # ================================================================ admin JSON
     OPS = ("add_user", "add_token", "revoke_token", "set_visibility", "add_board", "add_sprint",
            "update_sprint", "remove_sprint", "add_issue", "update_issue", "move_issue",
-           "add_changelog", "remove_issue", "populate", "set_time_zone", "set_faults", "force_status",
+           "add_changelog", "remove_issue", "add_comment", "add_comments", "edit_comment",
+           "delete_comment", "populate", "set_time_zone", "set_faults", "force_status",
            "clear_forced", "clear_faults", "reset_log")
 
     def _board_ref(self, ref):

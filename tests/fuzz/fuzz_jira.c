@@ -1,12 +1,15 @@
 /*
  * Fuzz target: Jira Cloud pages, untrusted upstream JSON. The first byte
- * picks the parser (% 4: boards, sprints, sprint issues, changelog); the
+ * picks the parser ('4' or 4: an issue's comment list; else % 4: boards,
+ * sprints, sprint issues with descriptions and comments, changelog); the
  * rest is the body.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
+#include "upstream/adf.h"
 #include "upstream/jira.h"
 #include "core/banned.h"
 
@@ -63,9 +66,39 @@ static void check_change_body(const jira_change *c)
 	}
 }
 
+/* A comment's text: plain text within the bound, valid UTF-8, an id. */
+static void check_comment_body(const jira_comment *c)
+{
+	text(c->id);
+	if (!*c->id)
+		abort();
+	text(c->author);
+	text(c->author_email);
+	text(c->body);
+	if (strlen(c->body) > ADF_TEXT_MAX || utf8_valid_prefix(c->body, strlen(c->body)) !=
+						      strlen(c->body))
+		abort();
+}
+
+static int check_comment(const jira_comment *c, void *ctx)
+{
+	size_t *n = ctx;
+	check_comment_body(c);
+	return ++*n >= STOP_AFTER;
+}
+
 static int check_issue(const jira_issue *i, void *ctx)
 {
 	size_t *n = ctx;
+	if (i->description_known) {
+		text(i->description);
+		if (strlen(i->description) > ADF_TEXT_MAX)
+			abort();
+	}
+	if (i->ncomments && (!i->comments || !i->comments_known))
+		abort();
+	for (size_t k = 0; k < i->ncomments; k++)
+		check_comment_body(&i->comments[k]);
 	check_ref(&(jira_ref_issue){i->key, i->summary, i->status, i->issue_type});
 	text(i->assignee);
 	text(i->updated_raw);
@@ -100,7 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const char *body = (const char *)data + 1;
 	size_t len = size - 1;
-	switch (data[0] % 4) {
+	if (data[0] == '4' || data[0] == 4)
+		rc = jira_parse_comments(body, len, check_comment, &n, &last, &next);
+	else switch (data[0] % 4) {
 	case 0: rc = jira_parse_boards(body, len, check_board, &n, &last, &next); break;
 	case 1: rc = jira_parse_sprints(body, len, 5, check_sprint, &n, &last, &next); break;
 	case 2: rc = jira_parse_issues(body, len, check_issue, &n, &last, &next); break;

@@ -70,7 +70,8 @@ class JiraPagingTest(JiraCase):
         self.assertEqual(sprints[0]["name"], "Sprint 56")  # newest start_date first
         self.assertEqual(sprints[0]["state"], "active")
         self.assertEqual(len(sprints[0]["cards"]), 60)
-        self.assertEqual(set(sprints[0]), {"id", "user_id", "jira_sprint_id", "name", "state",
+        self.assertEqual(set(sprints[0]), {"id", "user_id", "workspace_id", "jira_sprint_id",
+                                           "name", "state",
                                            "start_date", "end_date", "created_at", "cards"})
         active_body = self.get(srv, tok, "/api/jira/active-sprint")
         self.assertEqual({c["key"] for c in active_body["cards"]}, set(keys))
@@ -148,7 +149,7 @@ class JiraIncrementalTest(JiraCase):
         self.assertStatus(r, 201)
         parent = self.get(self.srv, self.tok, "/api/jira/cards/" + self.epic)
         self.assertEqual(set(parent), {"key", "summary", "status", "assignee", "sprint_id",
-                                       "details_json", "issue_type", "parent", "subtasks",
+                                       "description", "workspace_id", "details_json", "issue_type", "parent", "subtasks",
                                        "changelog", "commits"})
         self.assertIsNone(parent["parent"])
         self.assertEqual([c["sha"] for c in parent["commits"]], [fake_sha(1)])
@@ -160,7 +161,7 @@ class JiraIncrementalTest(JiraCase):
         import json
         detail = json.loads(parent["details_json"])
         self.assertEqual(set(detail), {"key", "summary", "status", "assignee", "issue_type",
-                                       "parent", "subtasks", "changelog"})
+                                       "parent", "subtasks", "changelog", "description"})
         child = self.get(self.srv, self.tok, "/api/jira/cards/" + self.sub)
         self.assertEqual(child["parent"]["key"], self.epic)
         self.assertEqual(set(child["parent"]), {"key", "summary", "status", "type"})
@@ -182,7 +183,8 @@ class JiraIncrementalTest(JiraCase):
         sid = {s["name"]: s["id"] for s in sprints}
         cards = self.get(self.srv, self.tok, "/api/jira/cards?sprint_id=%d" % sid["Next"])
         self.assertEqual([c["key"] for c in cards], [self.later])
-        self.assertEqual(set(cards[0]), {"id", "user_id", "key", "summary", "status",
+        self.assertEqual(set(cards[0]), {"id", "user_id", "workspace_id", "key", "summary",
+                                         "status",
                                          "assignee", "sprint_id", "created_at"})
         self.assertEqual(cards[0]["sprint_id"], sid["Next"])
         one = self.get(self.srv, self.tok, "/api/jira/sprints/%d" % sid["Now"])

@@ -911,6 +911,146 @@ static void test_new_call_arguments(void **state)
 	assert_int_equal(jira_search(NULL, &bad, "key = A-1", on_issue, NULL, &res), PDT_EINVAL);
 }
 
+/* ---- descriptions and comments (issue 11) ---- */
+
+typedef struct seen_notes {
+	int n;
+	char desc[MAX_SEEN][TEXT];
+	bool desc_known[MAX_SEEN], comments_known[MAX_SEEN], truncated[MAX_SEEN];
+	size_t ncomments[MAX_SEEN];
+	char first_body[MAX_SEEN][TEXT], first_id[MAX_SEEN][TEXT], first_email[MAX_SEEN][TEXT];
+	int64_t first_created[MAX_SEEN];
+} seen_notes;
+
+static int on_notes(const jira_issue *i, void *ctx)
+{
+	seen_notes *s = ctx;
+	int k = s->n++;
+	if (k >= MAX_SEEN)
+		return 0;
+	s->desc_known[k] = i->description_known;
+	snprintf(s->desc[k], TEXT, "%s", i->description ? i->description : "(null)");
+	s->comments_known[k] = i->comments_known;
+	s->truncated[k] = i->comments_truncated;
+	s->ncomments[k] = i->ncomments;
+	if (i->ncomments) {
+		snprintf(s->first_body[k], TEXT, "%s", i->comments[0].body);
+		snprintf(s->first_id[k], TEXT, "%s", i->comments[0].id);
+		snprintf(s->first_email[k], TEXT, "%s", i->comments[0].author_email);
+		s->first_created[k] = i->comments[0].created;
+	}
+	return 0;
+}
+
+static void test_descriptions_and_embedded_comments(void **state)
+{
+	(void)state;
+	static const char page[] =
+		"{\"startAt\":0,\"maxResults\":50,\"total\":3,\"issues\":["
+		"{\"key\":\"P-1\",\"fields\":{\"description\":\"wiki\\ntext\","
+		"\"comment\":{\"comments\":[{\"id\":\"10000\",\"author\":{\"displayName\":"
+		"\"Al\",\"emailAddress\":\"al@x\"},\"body\":\"hi\",\"created\":"
+		"\"2026-02-18T14:30:00.000+0100\",\"updated\":\"2026-02-18T14:30:00.000+0100\"}],"
+		"\"maxResults\":1,\"total\":25,\"startAt\":0}}},"
+		"{\"key\":\"P-2\",\"fields\":{\"description\":{\"type\":\"doc\",\"content\":["
+		"{\"type\":\"paragraph\",\"content\":[{\"type\":\"text\",\"text\":\"adf\"}]}]},"
+		"\"comment\":{\"comments\":[{\"id\":7,\"body\":{\"type\":\"doc\",\"content\":["
+		"{\"type\":\"paragraph\",\"content\":[{\"type\":\"text\",\"text\":\"b\"}]}]}}],"
+		"\"total\":1}}},"
+		"{\"key\":\"P-3\",\"fields\":{\"description\":null,\"summary\":\"s\"}}]}";
+	seen_notes s = {0};
+	assert_int_equal(jira_parse_issues(page, strlen(page), on_notes, &s, NULL, NULL), PDT_OK);
+	assert_int_equal(s.n, 3);
+	assert_true(s.desc_known[0] && s.comments_known[0] && s.truncated[0]);
+	assert_string_equal(s.desc[0], "wiki\ntext");
+	assert_int_equal(s.ncomments[0], 1);
+	assert_string_equal(s.first_body[0], "hi");
+	assert_string_equal(s.first_id[0], "10000");
+	assert_string_equal(s.first_email[0], "al@x");
+	assert_int_equal(s.first_created[0], 1771421400); /* 13:30Z */
+	assert_string_equal(s.desc[1], "adf");
+	assert_false(s.truncated[1]);
+	assert_string_equal(s.first_id[1], "7");
+	assert_string_equal(s.first_body[1], "b");
+	assert_true(s.desc_known[2]);
+	assert_string_equal(s.desc[2], "");
+	assert_false(s.comments_known[2]); /* the field did not come: stored ones stay */
+	/* Wrong shapes make the page malformed. */
+	static const char *const bad[] = {
+		"{\"issues\":[{\"key\":\"P-1\",\"fields\":{\"description\":5}}]}",
+		"{\"issues\":[{\"key\":\"P-1\",\"fields\":{\"comment\":[]}}]}",
+		"{\"issues\":[{\"key\":\"P-1\",\"fields\":{\"comment\":{\"comments\":[{}]}}}]}",
+		"{\"issues\":[{\"key\":\"P-1\",\"fields\":{\"comment\":{\"comments\":"
+		"[{\"id\":\"a b\"}]}}}]}",
+		"{\"issues\":[{\"key\":\"P-1\",\"fields\":{\"comment\":{\"comments\":"
+		"[{\"id\":\"1\",\"created\":\"yesterday\"}]}}}]}",
+		"{\"issues\":[{\"key\":\"P-1\",\"fields\":{\"comment\":{\"comments\":"
+		"[{\"id\":\"1\",\"body\":[1]}]}}}]}",
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		seen_notes z = {0};
+		assert_int_equal(jira_parse_issues(bad[k], strlen(bad[k]), on_notes, &z, NULL, NULL),
+				 PDT_EINVAL);
+		assert_int_equal(z.n, 0);
+	}
+}
+
+typedef struct seen_comments {
+	int n;
+	char id[MAX_SEEN][TEXT], body[MAX_SEEN][TEXT], author[MAX_SEEN][TEXT];
+} seen_comments;
+
+static int on_comment(const jira_comment *c, void *ctx)
+{
+	seen_comments *s = ctx;
+	if (s->n < MAX_SEEN) {
+		snprintf(s->id[s->n], TEXT, "%s", c->id);
+		snprintf(s->body[s->n], TEXT, "%s", c->body);
+		snprintf(s->author[s->n], TEXT, "%s", c->author);
+	}
+	s->n++;
+	return 0;
+}
+
+static void test_comment_pages(void **state)
+{
+	(void)state;
+	static const char first[] =
+		"{\"startAt\":0,\"maxResults\":2,\"total\":3,\"comments\":["
+		"{\"id\":\"1\",\"author\":{\"displayName\":\"A\"},\"body\":\"one\"},"
+		"{\"id\":\"2\",\"author\":null,\"body\":null}]}";
+	static const char last[] =
+		"{\"startAt\":2,\"maxResults\":2,\"total\":3,\"comments\":["
+		"{\"id\":\"3\",\"body\":\"three\"}]}";
+	seen_comments s = {0};
+	bool is_last = true;
+	int64_t next = 0;
+	assert_int_equal(jira_parse_comments(first, strlen(first), on_comment, &s, &is_last, &next),
+			 PDT_OK);
+	assert_false(is_last);
+	assert_int_equal(next, 2);
+	assert_int_equal(jira_parse_comments(last, strlen(last), on_comment, &s, &is_last, &next),
+			 PDT_OK);
+	assert_true(is_last);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.body[0], "one");
+	assert_string_equal(s.author[0], "A");
+	assert_string_equal(s.body[1], "");
+	assert_string_equal(s.author[1], "");
+	assert_string_equal(s.id[2], "3");
+	static const char broken[] = "{\"comments\":{}}";
+	seen_comments z = {0};
+	assert_int_equal(jira_parse_comments(broken, strlen(broken), on_comment, &z, &is_last,
+					     &next), PDT_EINVAL);
+	assert_true(is_last);
+	assert_int_equal(z.n, 0);
+	/* The call checks its key before anything is sent. */
+	provider_result res = {0};
+	jira_ref ref = {.base = "http://127.0.0.1:1", .email = "e@x", .token = "t"};
+	assert_int_equal(jira_issue_comments(NULL, &ref, "bad key", on_comment, &z, &res),
+			 PDT_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -929,6 +1069,8 @@ int main(void)
 		cmocka_unit_test(test_agile_issue_sprint_field),
 		cmocka_unit_test(test_one_sprint),
 		cmocka_unit_test(test_new_call_arguments),
+		cmocka_unit_test(test_descriptions_and_embedded_comments),
+		cmocka_unit_test(test_comment_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,8 +293,10 @@ const db_sql db_sql_table[DB__COUNT] = {
 			    " ORDER BY c.date, c.id"},
 	[DB_SRC_LINKS] = {"SELECT l.commit_id, l.jira_card_key FROM commit_card_links l "
 			  "WHERE l.commit_id IN (SELECT c.id" USER_COMMITS ") ORDER BY l.id"},
-	[DB_SRC_CARDS] = {"SELECT card_key, summary, status FROM jira_cards WHERE user_id = ?1 "
-			  "ORDER BY card_key"},
+	/* A key present on two sites is the oldest workspace's card, as in the API. */
+	[DB_SRC_CARDS] = {"SELECT card_key, summary, status FROM jira_cards c WHERE user_id = ?1 "
+			  "AND workspace_id = (SELECT MIN(c2.workspace_id) FROM jira_cards c2 "
+			  "WHERE c2.user_id = ?1 AND c2.card_key = c.card_key) ORDER BY card_key"},
 	[DB_USERS_WITH_COMMITS] = {"SELECT DISTINCT r.user_id FROM commits c "
 				   "JOIN repositories r ON r.id = c.repo_id "
 				   "WHERE c.date >= ?1 AND c.date < ?2 ORDER BY r.user_id"},

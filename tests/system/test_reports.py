@@ -156,6 +156,24 @@ class ReportsTest(PdtTestCase):
         self.assertError(self.req("POST", "/api/reports/templates/preview", {}), 400,
                          "content is required")
 
+    def test_key_on_two_sites_is_one_card(self):
+        # A second Jira site with the same key: the report lists PROJ-2 once, as the
+        # oldest workspace's card, the one the API answers for the bare key.
+        now = int(time.time())
+        db_exec(self.srv.db_path, "INSERT INTO jira_workspaces (user_id, workspace, "
+                "created_at, updated_at) VALUES (?, 'other.example', ?, ?)",
+                (self.user["id"], now, now))
+        db_exec(self.srv.db_path, "INSERT INTO jira_cards (user_id, workspace_id, card_key, "
+                "summary, status, created_at, updated_at) VALUES (?, (SELECT max(id) FROM "
+                "jira_workspaces WHERE user_id = ?), 'PROJ-2', 'Other site', 'Done', ?, ?)",
+                (self.user["id"], self.user["id"], now, now))
+        tpl = "{{range .Cards}}{{.Key}}[{{.Summary}}|{{.Status}}]:{{len .Commits}};{{end}}"
+        r = self.req("POST", "/api/reports/templates/preview",
+                     {"content": tpl, "date": "2026-03-02"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["rendered"], "PROJ-2[Second|In Progress]:2;PROJ-10[|]:1;")
+        self.assertEqual(r.body["stats"], {"total_commits": 4, "total_cards": 2})
+
     def test_templates_crud_and_default(self):
         self.assertEqual(self.req("GET", "/api/reports/templates").body, [])
         r = self.req("POST", "/api/reports/templates",

@@ -96,6 +96,11 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_LINK_INSERT] = {"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
 		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "
 		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
+		"ON CONFLICT (commit_id, jira_card_key) DO NOTHING",
+		/* A parameter in a SELECT list has no type to take: cast it. */
+		.postgres = "INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
+		"SELECT id, CAST(?3 AS TEXT), CAST(?4 AS BIGINT) FROM commits WHERE sha = ?2 "
+		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
 		"ON CONFLICT (commit_id, jira_card_key) DO NOTHING"},
 	[DB_LINK_SET_HAS_LINK] = {"UPDATE commits SET has_link = 1 WHERE sha = ?2 "
 		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1)"},
@@ -166,13 +171,20 @@ const db_sql db_sql_table[DB__COUNT] = {
 			       "jira_token IS NOT NULL AND jira_workspace <> '' ORDER BY id"},
 	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing'"},
 	[DB_STATUS_SET_NEXT] = {"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
-		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
+		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync",
+		.postgres = "INSERT INTO sync_status (user_id, source, next_sync) "
+		"SELECT id, CAST(?1 AS TEXT), CAST(?2 AS BIGINT) FROM users "
+		"ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
 	[DB_COUNT_ALL] = {"SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)"},
 	[DB_JIRA_FORGET_CARDS] = {"DELETE FROM jira_cards WHERE user_id = ?1"},
 	[DB_JIRA_FORGET_SPRINTS] = {"DELETE FROM sprints WHERE user_id = ?1"},
 	[DB_JIRA_FORGET_STATUS] = {"UPDATE sync_status SET last_success = NULL, last_sync = NULL, "
 				  "last_error = NULL WHERE user_id = ?1 AND source = 'jira'"},
 	[DB_SPRINT_DELETE] = {"DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2"},
+	/* Taken first in every migration transaction: PostgreSQL replicas
+	 * starting together apply each version once (SQLite's writer lock
+	 * already serialises them). */
+	[DB_MIG_LOCK] = {"SELECT 1", .postgres = "SELECT pg_advisory_xact_lock(2064000010)"},
 	[DB_STATUS_ABORT] = {"UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2"},
 };
 

@@ -36,9 +36,12 @@
 	"c.id, c.repo_id, c.sha, c.message, c.author, c.author_email, c.branch, "     \
 	"c.date, c.jira_card_key, c.has_link, c.created_at"
 
-/* A token: ?N NULL keeps the column, '' clears it, anything else sets it. */
-#define TOKEN_SET(col, n) \
-	col " = CASE WHEN ?" n " IS NULL THEN " col " WHEN ?" n " = '' THEN NULL ELSE ?" n " END"
+/* A token: ?N NULL keeps the column, '' clears it, anything else sets it.
+ * The CAST gives PostgreSQL the parameter's type (a bare "?N IS NULL" or
+ * "?N = ''" gives it none); to SQLite it changes nothing. */
+#define TOKEN_SET(col, n)                                                              \
+	col " = CASE WHEN CAST(?" n " AS TEXT) IS NULL THEN " col " WHEN CAST(?" n          \
+	    " AS TEXT) = '' THEN NULL ELSE ?" n " END"
 #define FIELD_SET(col, n) col " = COALESCE(?" n ", " col ")"
 
 const db_sql db_sql_table[DB__COUNT] = {
@@ -85,13 +88,13 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_REPO_EXISTS] = {"SELECT 1 FROM repositories WHERE id = ?1"},
 	[DB_COMMIT_LIST] = {"SELECT " COMMIT_COLS " FROM commits c JOIN repositories r ON r.id = c.repo_id "
 		"WHERE r.user_id = ?1 AND (?2 = 0 OR c.repo_id = ?2) "
-		"AND (?3 IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
+		"AND (CAST(?3 AS TEXT) IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
 		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
 		"AND (?4 < 0 OR c.has_link = ?4) "
 		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6"},
 	[DB_COMMIT_INSERT] = {"INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date, "
 		"jira_card_key, has_link, created_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 IS NULL THEN 0 ELSE 1 END, ?9) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN CAST(?8 AS TEXT) IS NULL THEN 0 ELSE 1 END, ?9) "
 		"ON CONFLICT (repo_id, sha) DO NOTHING"},
 	[DB_LINK_INSERT] = {"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
 		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "

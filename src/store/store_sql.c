@@ -91,7 +91,15 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"AND (CAST(?3 AS TEXT) IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
 		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
 		"AND (?4 < 0 OR c.has_link = ?4) "
-		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6"},
+		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6",
+		/* SQLite reads LIMIT -1 as "no limit"; PostgreSQL wants NULL. */
+		.postgres = "SELECT " COMMIT_COLS " FROM commits c JOIN repositories r ON r.id = c.repo_id "
+		"WHERE r.user_id = ?1 AND (?2 = 0 OR c.repo_id = ?2) "
+		"AND (CAST(?3 AS TEXT) IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
+		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
+		"AND (?4 < 0 OR c.has_link = ?4) "
+		"ORDER BY c.date DESC, c.id DESC "
+		"LIMIT CASE WHEN ?5 < 0 THEN NULL ELSE ?5 END OFFSET ?6"},
 	[DB_COMMIT_INSERT] = {"INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date, "
 		"jira_card_key, has_link, created_at) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN CAST(?8 AS TEXT) IS NULL THEN 0 ELSE 1 END, ?9) "

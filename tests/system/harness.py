@@ -697,6 +697,29 @@ def db_exec(db_path, sql, params=()):
         conn.close()
 
 
+def scratch_db(tmpdir):
+    """What db_query & co. take for a scratch directory's database."""
+    return pg_url(pg_dbname(tmpdir)) if PG else os.path.join(tmpdir, "pdt.db")
+
+
+def db_table_names(db_path):
+    """The names of the database's tables."""
+    if _is_pg(db_path):
+        rows = db_query(db_path, "SELECT table_name AS name FROM information_schema.tables"
+                                 " WHERE table_schema = current_schema()")
+    else:
+        rows = db_query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {r["name"] for r in rows}
+
+
+def pg_dump_text(db_path):
+    """Every row of every table of a PostgreSQL database as JSON text."""
+    out = []
+    for name in sorted(db_table_names(db_path)):
+        out += psql(db_path, 'SELECT row_to_json(t)::text FROM :"tbl" AS t;\n', {"tbl": name})
+    return "\n".join(out)
+
+
 def delete_user(db_path, user_id):
     """Deletes a user row; everything the user owns cascades."""
     return db_exec(db_path, "DELETE FROM users WHERE id = ?", (user_id,))

@@ -143,7 +143,8 @@ typedef struct db_stmt {
  *    write statement st ran (valid before stmt_done).
  *  - exec: run a script of several statements (a migration) on c.
  *  - optimize: refresh planner statistics inside a write transaction on c
- *    (SQLite: sampled ANALYZE; PostgreSQL: nothing, autovacuum does it).
+ *    (SQLite: sampled ANALYZE; PostgreSQL: ANALYZE of never-analyzed
+ *    tables, the rest is autovacuum's).
  */
 struct db_driver {
 	const char *scheme; /* "sqlite://" */

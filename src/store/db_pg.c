@@ -382,10 +382,23 @@ static pdt_err pg_exec(db_conn *c, const char *sql, const char *op)
 	return simple(pgc(c), sql, op);
 }
 
+/*
+ * Tables of the current schema that have rows changed but were never
+ * analyzed get an ANALYZE; everything later is autovacuum's autoanalyze.
+ * Without statistics the planner sorts all of a user's commits for
+ * GET /api/commits?limit=N instead of walking commits_date_id (5 ms against
+ * 0.2 ms for 100 of 10,000), and autoanalyze can be a minute away. Later
+ * calls (after every worker pass) cost one catalog query.
+ */
 static pdt_err pg_optimize(db_conn *c)
 {
-	(void)c; /* autovacuum's autoanalyze keeps PostgreSQL's statistics */
-	return PDT_OK;
+	return simple(pgc(c),
+		      "DO $pdt$ DECLARE t text; BEGIN FOR t IN SELECT quote_ident(relname) "
+		      "FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+		      "AND last_analyze IS NULL AND last_autoanalyze IS NULL "
+		      "AND n_mod_since_analyze > 0 LOOP EXECUTE 'ANALYZE ' || t; END LOOP; "
+		      "END $pdt$",
+		      "analyze");
 }
 
 /* ---- pool ---- */

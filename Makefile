@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build run test test-asan test-tsan test-package fuzz bench deb clean
+.PHONY: all deps build run test test-asan test-tsan test-package fuzz bench bench-pg deb clean
 
 all: build
 
@@ -22,22 +22,24 @@ run: build
 	@scripts/gen-env
 	$(BUILD)/pdt serve
 
-# Unit + system + fuzz-corpus tests and, as root, the .deb installed with dpkg
-# (label package); then the same again under ASan+UBSan (without the package
-# test), then the unit and system tests under ThreadSanitizer.
+# Unit + system + fuzz-corpus tests, the system suites once on SQLite and once
+# on PostgreSQL (system_pg.*: a throwaway cluster, tests/pg/pgcluster.py) and,
+# as root, the .deb installed with dpkg (label package); then the same again
+# under ASan+UBSan (SQLite only, without the package test), then the unit and
+# system tests under ThreadSanitizer (SQLite only).
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -j$(JOBS)
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 
 test-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_SANITIZE=ON -DPDT_PG_TESTS=OFF
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -j$(JOBS)
 
 test-tsan: deps
-	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_TSAN=ON
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_TSAN=ON -DPDT_PG_TESTS=OFF
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS) -j$(JOBS) -L 'unit|system'
 
@@ -63,6 +65,10 @@ deb: build
 # `make test`, where it reports itself skipped without root or dpkg).
 test-package: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -L package
+
+# GET /api/commits?limit=100 and /api/user/profile on PostgreSQL beside SQLite.
+bench-pg: build
+	bench/pg.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz

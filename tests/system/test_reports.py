@@ -34,8 +34,9 @@ def utc(y, m, d, hh=0, mm=0, ss=0):
 def add_card(db, user_id, key, summary, status):
     now = int(time.time())
     # Cards belong to one of the user's Jira workspaces (migration 005).
-    db_exec(db, "INSERT OR IGNORE INTO jira_workspaces (user_id, workspace, created_at, "
-            "updated_at) VALUES (?, 'reports.example', ?, ?)", (user_id, now, now))
+    db_exec(db, "INSERT INTO jira_workspaces (user_id, workspace, created_at, "
+            "updated_at) VALUES (?, 'reports.example', ?, ?) ON CONFLICT DO NOTHING",
+            (user_id, now, now))
     db_exec(db, "INSERT INTO jira_cards (user_id, workspace_id, card_key, summary, status, "
             "created_at, updated_at) VALUES (?, (SELECT min(id) FROM jira_workspaces WHERE "
             "user_id = ?), ?, ?, ?, ?, ?)", (user_id, user_id, key, summary, status, now, now))

@@ -5,13 +5,14 @@
  * code never see SQL or a database handle. The logic lives once, in
  * store_users.c, store_repos.c, store_commits.c, store_sync.c, store_jira.c
  * and store_schema.c, on top of the driver interface db.h; store_open()
- * picks the driver by the DATABASE_URL scheme. Backends built today: SQLite
- * (db_sqlite.c, "sqlite://PATH"). PostgreSQL ("postgres://") is recognised
- * but not built yet: store_open() answers PDT_EINVAL saying so.
+ * picks the driver by the DATABASE_URL scheme: SQLite (db_sqlite.c,
+ * "sqlite://PATH") or PostgreSQL (db_pg.c, libpq's "postgres://..." or
+ * "postgresql://..." URI, passed through).
  *
  * Threads: a store* is shared by every thread. Each call checks a connection
- * out of an internal pool for its duration. Writes are serialised inside the
- * store (one writer at a time), so SQLite never sees two writers from pdt.
+ * out of an internal pool for its duration. On SQLite writes are serialised
+ * inside the store (one writer at a time), so SQLite never sees two writers
+ * from pdt; PostgreSQL orders concurrent writers itself (db_pg.h).
  * Every call that changes several rows does so in one transaction.
  *
  * Scoping: every call that reads or changes a user's data takes that user's id
@@ -24,7 +25,9 @@
  * 0 means "none" (NULL in the database, null in JSON).
  *
  * Errors: PDT_OK; PDT_ENOTFOUND; PDT_ECONFLICT (unique violation);
- * PDT_EINVAL (bad argument, e.g. unknown URL scheme); PDT_ESTORE (database
+ * PDT_EINVAL (bad argument, e.g. unknown URL scheme); PDT_EUNAVAIL (the
+ * database cannot be reached now, e.g. PostgreSQL restarting: HTTP 503
+ * "database unavailable"; the next call reconnects); PDT_ESTORE (database
  * failure; details are logged, never returned to clients).
  */
 #include <stdbool.h>

@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (PDT_BIN, PdtTestCase, Server, apply_overrides, clean_env, db_connect,
-                     fake_sha, make_scratch, run_pdt, seed_commits)
+                     fake_sha, make_scratch, run_pdt, seed_commits, skip_on_pg)
 
 SEED_COMMITS = 30000       # ~70 MB: the copy takes many steps of 1024 pages
 SEED_MESSAGE = "x" * 2000
@@ -98,6 +98,8 @@ class Registrar(threading.Thread):
                 self.failures.append((email, r.status))
 
 
+@skip_on_pg("pdt db backup copies SQLite databases (on PostgreSQL it points to pg_dump: "
+            "BackupRefusalsTest)")
 class BackupWhileWritingTest(PdtTestCase):
     def setUp(self):
         self.srv = self.start_server()

@@ -26,6 +26,7 @@ static const char *all_vars[] = {
 	"UPSTREAM_DENY_PRIVATE", "REPORT_AUTO_GENERATE", "REPORT_AUTO_TIME",
 	"REPORT_MONTHLY_AUTO_TIME", "REPORT_TIMEZONE", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
 	"R2_SECRET_ACCESS_KEY", "R2_BUCKET_NAME", "R2_PUBLIC_DOMAIN", "S3_ENDPOINT", "S3_REGION",
+	"DATABASE_POOL_SIZE",
 };
 
 static int clear_env(void **state)
@@ -89,6 +90,12 @@ static void test_defaults(void **state)
 	assert_false(c.upstream_deny_private);
 	assert_string_equal(c.cors_allowed_origins, "*");
 	assert_int_equal(c.http_threads, 8);
+	/* DATABASE_POOL_SIZE unset: SQLite keeps the command's own sizing,
+	 * PostgreSQL gets 8. */
+	assert_int_equal(c.database_pool_size, 0);
+	assert_int_equal(config_pool_size(&c, 10), 10);
+	config pgc = {.database_url = (char *)"postgres://db.example/pdt"};
+	assert_int_equal(config_pool_size(&pgc, 10), 8);
 	assert_string_equal(c.log_level, "info");
 	assert_int_equal(config_require_secrets(&c, err, sizeof err), PDT_EINVAL);
 	assert_string_equal(err, "JWT_SECRET: required but not set");
@@ -160,6 +167,7 @@ static void test_good_values(void **state)
 		{"UPSTREAM_DENY_PRIVATE", "true"},
 		{"CORS_ALLOWED_ORIGINS", "http://a.example, http://b.example"},
 		{"HTTP_THREADS", "256"},
+		{"DATABASE_POOL_SIZE", "32"},
 		{"LOG_LEVEL", "DEBUG"},
 	};
 	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++)
@@ -188,6 +196,8 @@ static void test_good_values(void **state)
 	assert_true(c.upstream_deny_private);
 	assert_string_equal(c.cors_allowed_origins, "http://a.example, http://b.example");
 	assert_int_equal(c.http_threads, 256);
+	assert_int_equal(c.database_pool_size, 32);
+	assert_int_equal(config_pool_size(&c, 10), 32);
 	assert_string_equal(c.log_level, "debug");
 	config_release(&c);
 
@@ -245,6 +255,9 @@ static const struct {
 	{"SYNC_CONCURRENCY", "0", NULL},
 	{"HTTP_THREADS", "0", NULL},
 	{"HTTP_THREADS", "257", NULL},
+	{"DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE: must be an integer 1..256"},
+	{"DATABASE_POOL_SIZE", "257", NULL},
+	{"DATABASE_POOL_SIZE", "8x", NULL},
 	{"LOG_LEVEL", "verbose", NULL},
 	{"LOG_LEVEL", "informational", NULL},
 	{"GITHUB_API_URL", "ftp://example.com", NULL},

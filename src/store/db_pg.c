@@ -530,6 +530,16 @@ static void init_conn(pg_conn *c)
 	}
 }
 
+/* Server notices ("relation ... already exists, skipping" from the migration
+ * bookkeeping's IF NOT EXISTS) would go to stderr raw; they are debug lines. */
+static void on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	char line[192];
+	first_line(message, line, sizeof line);
+	log_debug("msg=\"store: postgres notice\" text=\"%s\"", line);
+}
+
 static pdt_err open_conn(const char *url, const char *password, pg_conn *c, char *err,
 			 size_t errlen)
 {
@@ -538,8 +548,10 @@ static pdt_err open_conn(const char *url, const char *password, pg_conn *c, char
 	const char *vals[] = {"5", "pdt", url, NULL};
 	init_conn(c);
 	c->pg = PQconnectdbParams(keys, vals, 1);
-	if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+	if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
+		PQsetNoticeProcessor(c->pg, on_notice, NULL); /* kept across PQreset */
 		return PDT_OK;
+	}
 	char line[192];
 	first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", line, sizeof line);
 	if (password && strstr(line, password))

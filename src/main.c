@@ -164,7 +164,8 @@ static int serve(config *cfg, store *st)
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
 	};
 	hc.routes = api_routes(&hc.nroutes);
-	app.triggers = trigger_start(&sync);
+	sync.leases = lease_start(st, cfg->sync_lease_ttl_ns / TIMEUTIL_NS_PER_MS);
+	app.triggers = sync.leases ? trigger_start(&sync) : NULL;
 	if (!app.triggers) {
 		rc = 1;
 		goto cleanup;
@@ -194,6 +195,7 @@ static int serve(config *cfg, store *st)
 cleanup:
 	trigger_free(app.triggers);
 	scheduler_free(app.worker);
+	lease_free(sync.leases);
 	upstream_client_free(sync.client);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);

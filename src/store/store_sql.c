@@ -41,6 +41,21 @@
 	col " = CASE WHEN ?" n " IS NULL THEN " col " WHEN ?" n " = '' THEN NULL ELSE ?" n " END"
 #define FIELD_SET(col, n) col " = COALESCE(?" n ", " col ")"
 
+/* A user whose Jira settings are complete (t: the users table's name). */
+#define LEASE_JIRA_READY(t) t ".jira_email <> '' AND " t ".jira_token IS NOT NULL AND " \
+	t ".jira_workspace <> ''"
+/* A row nobody holds, or whose holder stopped extending it (?4 = now ms). */
+#define LEASE_FREE(t) "(" t ".lease_owner IS NULL OR " t ".lease_expires < ?4)"
+/* Due at ?4 (a row never scheduled is due). */
+#define LEASE_IS_DUE(t) "(" t ".next_due IS NULL OR " t ".next_due <= ?4)"
+/* The rows of source ?1 due at ?4, free, of users who still have something
+ * to sync for it. */
+#define LEASE_DUE_FROM                                                                 \
+	"FROM sync_status s WHERE s.source = ?1 AND " LEASE_FREE("s")                   \
+	" AND " LEASE_IS_DUE("s") " AND ((?1 = 'commits' AND EXISTS " \
+	"(SELECT 1 FROM repositories r WHERE r.user_id = s.user_id)) OR (?1 = 'jira' AND " \
+	"EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND " LEASE_JIRA_READY("u") ")))"
+
 const db_sql db_sql_table[DB__COUNT] = {
 	[DB_PING] = {"SELECT 1"},
 
@@ -164,7 +179,10 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"ON CONFLICT (user_id, source) DO UPDATE SET last_success = excluded.last_success"},
 	[DB_USERS_WITH_JIRA] = {"SELECT id FROM users WHERE jira_email <> '' AND "
 			       "jira_token IS NOT NULL AND jira_workspace <> '' ORDER BY id"},
-	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing'"},
+	/* Only rows no live replica holds: another replica's running pass stays
+	 * "syncing" (?1 = now ms). */
+	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing' "
+			    "AND (lease_owner IS NULL OR lease_expires < ?1)"},
 	[DB_STATUS_SET_NEXT] = {"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
 		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
 	[DB_COUNT_ALL] = {"SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)"},
@@ -174,6 +192,49 @@ const db_sql db_sql_table[DB__COUNT] = {
 				  "last_error = NULL WHERE user_id = ?1 AND source = 'jira'"},
 	[DB_SPRINT_DELETE] = {"DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2"},
 	[DB_STATUS_ABORT] = {"UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2"},
+	/* Leases (store_lease.c, migration 007). Every condition on a lease is
+	 * re-checked by the UPDATE itself on the row it changes, so two replicas
+	 * can never both win one row: SQLite runs one writer at a time, and
+	 * PostgreSQL re-evaluates the WHERE of an UPDATE against the row version
+	 * it finally locks (READ COMMITTED). Times are Unix ms bound as values. */
+	[DB_LEASE_ENSURE_COMMITS] = {"INSERT INTO sync_status (user_id, source, next_due) "
+		"SELECT DISTINCT user_id, 'commits', CAST(?1 AS BIGINT) FROM repositories WHERE true "
+		"ON CONFLICT (user_id, source) DO NOTHING"},
+	[DB_LEASE_ENSURE_JIRA] = {"INSERT INTO sync_status (user_id, source, next_due) "
+		"SELECT id, 'jira', CAST(?1 AS BIGINT) FROM users WHERE " LEASE_JIRA_READY("users")
+		" ON CONFLICT (user_id, source) DO NOTHING"},
+	[DB_LEASE_CLAIM_DUE] = {"UPDATE sync_status SET lease_owner = ?2, lease_expires = ?3 "
+		"WHERE source = ?1 AND user_id = (SELECT s.user_id " LEASE_DUE_FROM
+		" ORDER BY COALESCE(s.next_due, 0), s.user_id LIMIT 1) AND " LEASE_FREE("sync_status")
+		" AND " LEASE_IS_DUE("sync_status") " RETURNING user_id, COALESCE(next_due, 0)",
+		/* SKIP LOCKED: a row another replica is claiming right now is
+		 * passed over for the next due one instead of waited for. */
+		.postgres = "UPDATE sync_status SET lease_owner = ?2, lease_expires = ?3 "
+		"WHERE source = ?1 AND user_id = (SELECT s.user_id " LEASE_DUE_FROM
+		" ORDER BY COALESCE(s.next_due, 0), s.user_id LIMIT 1 FOR UPDATE SKIP LOCKED) AND "
+		LEASE_FREE("sync_status") " AND " LEASE_IS_DUE("sync_status")
+		" RETURNING user_id, COALESCE(next_due, 0)"},
+	[DB_LEASE_CLAIM] = {"INSERT INTO sync_status (user_id, source, lease_owner, lease_expires) "
+		"VALUES (?1, ?2, ?3, ?5) ON CONFLICT (user_id, source) DO UPDATE SET "
+		"lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires "
+		"WHERE sync_status.lease_owner IS NULL OR sync_status.lease_expires < ?4 "
+		"RETURNING status"},
+	[DB_LEASE_EXTEND] = {"UPDATE sync_status SET lease_expires = ?2 WHERE lease_owner = ?1"},
+	[DB_LEASE_RELEASE] = {"UPDATE sync_status SET lease_owner = NULL, lease_expires = NULL, "
+		"next_due = COALESCE(?4, next_due), next_sync = COALESCE(?5, next_sync) "
+		"WHERE user_id = ?1 AND source = ?2 AND lease_owner = ?3"},
+	[DB_LEASE_WAKE] = {"UPDATE sync_status SET next_due = ?2 WHERE source = ?1 AND "
+		"(next_due IS NULL OR next_due > ?2)"},
+	/* Read then written in one transaction (store_budget_update): SQLite's
+	 * single writer serialises replicas; PostgreSQL needs the row lock. */
+	[DB_BUDGET_GET] = {"SELECT remaining, reset_at, blocked_until FROM ratelimit_budgets "
+		"WHERE key = ?1",
+		.postgres = "SELECT remaining, reset_at, blocked_until FROM ratelimit_budgets "
+		"WHERE key = ?1 FOR UPDATE"},
+	[DB_BUDGET_PUT] = {"INSERT INTO ratelimit_budgets (key, remaining, reset_at, blocked_until, "
+		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+		"remaining = excluded.remaining, reset_at = excluded.reset_at, "
+		"blocked_until = excluded.blocked_until, updated_at = excluded.updated_at"},
 };
 
 const char *db_sql_text(db_dialect d, db_stmt_id id)

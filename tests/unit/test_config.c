@@ -23,7 +23,7 @@ static const char *all_vars[] = {
 	"CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
 	"JIRA_FIRST_SYNC_TIMEOUT", "SYNC_WAIT", "SYNC_MAX_WAIT", "METRICS_TOKEN",
 	"REGISTRATION_ENABLED", "UPSTREAM_ALLOW_LOOPBACK", "UPSTREAM_ALLOW_HTTP",
-	"UPSTREAM_DENY_PRIVATE",
+	"UPSTREAM_DENY_PRIVATE", "SYNC_LEASE_TTL",
 };
 
 static int clear_env(void **state)
@@ -80,6 +80,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.shutdown_timeout_ns, 10 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_wait_ns, 25 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_max_wait_ns, 60 * TIMEUTIL_NS_PER_S);
+	assert_int_equal(c.sync_lease_ttl_ns, 30 * TIMEUTIL_NS_PER_S);
 	assert_null(c.metrics_token);
 	assert_true(c.registration_enabled);
 	assert_false(c.upstream_allow_loopback);

@@ -187,12 +187,20 @@ static void test_open_creates_parent_dirs(void **state)
 }
 
 /* Number of embedded migrations (they are numbered 1..N without gaps). */
-static int latest_version(void)
+/* How many migrations there are (numbers may have gaps while branches that
+ * own the numbers in between are not merged yet). */
+static int migration_count(void)
 {
 	int n = 0;
 	while (store_sqlite_migrations[n].version)
 		n++;
 	return n;
+}
+
+static int latest_version(void)
+{
+	int n = migration_count();
+	return n ? store_sqlite_migrations[n - 1].version : 0;
 }
 
 static void test_migrate_idempotent(void **state)
@@ -207,7 +215,7 @@ static void test_migrate_idempotent(void **state)
 	assert_int_equal(store_schema_version(s, &version), PDT_OK);
 	assert_int_equal(version, 0);
 	assert_int_equal(store_migrate(s, &applied), PDT_OK);
-	assert_int_equal(applied, latest_version());
+	assert_int_equal(applied, migration_count());
 	assert_int_equal(store_schema_version(s, &version), PDT_OK);
 	assert_int_equal(version, latest_version());
 	assert_int_equal(store_migrate(s, &applied), PDT_OK);
@@ -313,7 +321,7 @@ static void test_migrate_concurrent(void **state)
 	assert_int_equal(a[0].rc, PDT_OK);
 	assert_int_equal(a[1].rc, PDT_OK);
 	assert_int_equal(a[2].rc, PDT_OK);
-	assert_int_equal(a[0].applied + a[1].applied + a[2].applied, latest_version());
+	assert_int_equal(a[0].applied + a[1].applied + a[2].applied, migration_count());
 	store *s = NULL;
 	int version = 0;
 	assert_int_equal(store_open(url, 1, &s, err, sizeof err), PDT_OK);

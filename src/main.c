@@ -23,6 +23,7 @@
 #include "core/timeutil.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "sync/budget.h"
 #include "sync/commits.h"
 #include "sync/jira.h"
 #include "upstream/client.h"
@@ -165,6 +166,9 @@ static int serve(config *cfg, store *st)
 	};
 	hc.routes = api_routes(&hc.nroutes);
 	sync.leases = lease_start(st, cfg->sync_lease_ttl_ns / TIMEUTIL_NS_PER_MS);
+	sync.budgets = budget_new(st);
+	if (sync.client)
+		budget_install(sync.budgets, sync.client);
 	app.triggers = sync.leases ? trigger_start(&sync) : NULL;
 	if (!app.triggers) {
 		rc = 1;
@@ -197,6 +201,7 @@ cleanup:
 	scheduler_free(app.worker);
 	lease_free(sync.leases);
 	upstream_client_free(sync.client);
+	budget_free(sync.budgets);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);
 	throttle_free(app.logins);

@@ -47,6 +47,9 @@ typedef struct sync_ctx {
 	/* Passes divided across replicas (sync/lease.h); NULL: this process is
 	 * alone (`pdt sync`, tests), the per-user lock is all there is. */
 	lease *leases;
+	/* The shared rate-limit budgets installed on client (sync/budget.h), for
+	 * the pass log's round-trip count; NULL when none. */
+	struct budget *budgets;
 } sync_ctx;
 
 /* The rate-limit identity of a token: "provider:" + 16 hex digits of its

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "sync/budget.h"
 #include "sync/jira.h"
 #include "core/banned.h"
 
@@ -109,16 +110,18 @@ static void *user_worker(void *arg)
 }
 
 static void log_pass(const loop *l, const pass_totals *t, const upstream_stats *before,
-		     const upstream_stats *after, int64_t lease_queries, int64_t ms)
+		     const upstream_stats *after, int64_t lease_queries, int64_t budget_queries,
+		     int64_t ms)
 {
 	log_info("worker pass source=%s users=%lld skipped_users=%lld repos=%lld new_commits=%lld "
 		 "cards=%lld requests=%lld not_modified=%lld retries=%lld ratelimit_waits=%lld "
-		 "errors=%lld lease_queries=%lld dur_ms=%lld", l->source, (long long)t->users,
+		 "errors=%lld lease_queries=%lld budget_queries=%lld dur_ms=%lld", l->source,
+		 (long long)t->users,
 		 (long long)t->skipped, (long long)t->repos, (long long)t->added,
 		 (long long)t->cards, after->requests - before->requests,
 		 after->not_modified - before->not_modified, after->retries - before->retries,
 		 after->ratelimit_waits - before->ratelimit_waits, (long long)t->errors,
-		 (long long)lease_queries, (long long)ms);
+		 (long long)lease_queries, (long long)budget_queries, (long long)ms);
 	if (t->ticks_skipped)
 		log_warn("worker source=%s tick skipped count=%lld reason=\"previous pass "
 			 "still running\"", l->source, (long long)t->ticks_skipped);
@@ -145,6 +148,7 @@ static void run_pass(loop *l, bool first)
 	sync_ctx *ctx = l->s->ctx;
 	upstream_stats before, after;
 	int64_t t0 = timeutil_mono_ms(), q0 = lease_stats(ctx->leases);
+	int64_t b0 = ctx->budgets ? budget_round_trips(ctx->budgets) : 0;
 	int64_t user_id = 0, due = 0;
 	pdt_err rc = lease_ensure(ctx->leases, l->source);
 	if (!rc)
@@ -171,7 +175,9 @@ static void run_pass(loop *l, bool first)
 	snapshot(ctx->client, &after);
 	if (user_id)
 		store_optimize(ctx->st); /* the pass may have grown the tables a lot */
-	log_pass(l, &t, &before, &after, lease_stats(ctx->leases) - q0, timeutil_mono_ms() - t0);
+	int64_t b1 = ctx->budgets ? budget_round_trips(ctx->budgets) : 0;
+	log_pass(l, &t, &before, &after, lease_stats(ctx->leases) - q0, b1 - b0,
+		 timeutil_mono_ms() - t0);
 }
 
 static void deadline(int64_t mono_ms, struct timespec *ts)

@@ -205,5 +205,73 @@ class KillReplicaTest(ReplicaCase):
         self.assertEqual(rows[0]["n"], 0)
 
 
+class SharedBudgetTest(ReplicaCase):
+    """Nine users on one GitHub token (one login, one budget of 60 requests
+    per 10 s window at the fake), three replicas syncing every second: the
+    demand is over the budget, so the replicas must share it and defer."""
+    USERS = 9
+    BUDGET = 60
+    WINDOW = 10
+    SHARED = "ghp_shared"
+
+    def setUp(self):
+        super().setUp()
+        self.gh.add_token(self.SHARED, "rep000")
+        for i in range(self.USERS):
+            self.gh.set_visibility("rep%03d" % i, "app", visible_to=["rep%03d" % i, "rep000"])
+
+    def test_three_replicas_spend_one_budget(self):
+        users = self.make_users()
+        self.swap_to_shared(users)
+        self.gh.RATE_WINDOW = self.WINDOW
+        self.gh.set_budget(self.SHARED, self.BUDGET, reset_in_seconds=self.WINDOW,
+                           limit=self.BUDGET)
+        self.gh.reset_log()
+        env = {"SYNC_INTERVAL_COMMITS": "1s", "SYNC_MAX_WAIT": "30s", "SYNC_LEASE_TTL": "3s"}
+        reps = [self.start_replica(**env) for _ in range(3)]
+        # The fake's window ends, as it counts them (a window starts with the
+        # first charge after the previous one ended).
+        resets = set()
+        stop = time.monotonic() + self.WINDOW * 3.5
+        errors = set()
+        while time.monotonic() < stop:
+            resets.add(self.gh.budget(self.SHARED)["reset"])
+            tok = users[len(resets) % len(users)][0]
+            st = reps[0].request("GET", "/api/sync/status", token=tok).body["commits"]
+            errors.add(st["last_error"])
+            time.sleep(0.2)
+        for r in reps:
+            r.stop(cleanup=False)
+        log = [e for e in self.gh.log() if e["token"] == self.SHARED]
+        refused = [e for e in log if e["fault"] or e["status"] in (403, 429)]
+        self.assertEqual(refused, [], "the fake refused requests")
+        bounds = sorted(resets)
+        windows = [0] * (len(bounds) + 1)
+        for e in log:
+            windows[sum(1 for b in bounds if e["wall"] >= b)] += 1
+        self.assertTrue(windows)
+        self.assertLessEqual(max(windows), self.BUDGET, windows)
+        # The budget was the limit, not the demand: some window used most of it
+        # and passes were deferred for the rate limit.
+        self.assertGreaterEqual(max(windows), self.BUDGET * 2 // 3, windows)
+        self.assertTrue(any(e and "rate limit" in e for e in errors), errors)
+        # Every replica sent some of them (the budget is shared, not owned).
+        self.assertTrue(all("sync source=commits user_id=" in r.log_text() for r in reps))
+
+    def swap_to_shared(self, users):
+        """PUT the shared token in every user's profile (a server on the
+        database, worker off)."""
+        s = Server(env=self.base_env(DATABASE_URL=self.db_url),
+                   jwt_secret=self.setup_srv.jwt_secret,
+                   encryption_key=self.setup_srv.encryption_key)
+        try:
+            for tok, _repo in users:
+                r = s.request("PUT", "/api/user/profile", {"github_token": self.SHARED},
+                              token=tok)
+                self.assertStatus(r, 200)
+        finally:
+            s.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,5 @@
 /*
- * pdt — command line: serve | migrate | version | --help.
+ * pdt — command line: serve | sync | migrate | db copy | version | --help.
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 #include <curl/curl.h>
@@ -44,6 +44,10 @@ static const char *usage_text =
 	"               neither is named; every user, or only user ID): 0 when all\n"
 	"               synced, 1 when something failed\n"
 	"  migrate      apply database schema migrations and exit\n"
+	"  db copy --from URL --to URL\n"
+	"               copy a whole database into an empty one (e.g. sqlite://./data/pdt.db\n"
+	"               to postgres://...), ids kept, row counts checked; prints the counts;\n"
+	"               exit 2 when the target is not empty\n"
 	"  version      print the version and exit\n"
 	"  help, --help show this text\n"
 	"\n"
@@ -58,6 +62,8 @@ static const char *usage_text =
 	"  JIRA_FIRST_SYNC_TIMEOUT (20s: the first Jira pass a /api/jira read waits for)\n"
 	"  SYNC_WAIT (25s: how long POST /api/sync/* waits before answering 202)\n"
 	"  SYNC_MAX_WAIT (60s: longer Retry-After / rate-limit resets defer to the next pass)\n"
+	"  SYNC_LEASE_TTL (30s: a replica's claim on a user's pass; a dead replica's work\n"
+	"               moves to another after at most this long)\n"
 	"  METRICS_TOKEN (unset: /metrics is open; set: it needs Authorization: Bearer <it>)\n"
 	"  REGISTRATION_ENABLED (true)  UPSTREAM_ALLOW_LOOPBACK (false)  UPSTREAM_ALLOW_HTTP (false)\n"
 	"  UPSTREAM_DENY_PRIVATE (false: private ranges are allowed for self-hosted GitLab/Jira)\n"
@@ -412,6 +418,64 @@ cleanup:
 	return rc;
 }
 
+/* Opens and migrates one side of a copy (pool of 1). */
+static int open_copy_side(const char *url, store **st)
+{
+	char err[512];
+	int applied = 0;
+	if (store_open(url, 1, st, err, sizeof err)) {
+		fprintf(stderr, "pdt: db copy: %s\n", err);
+		return 1;
+	}
+	if (store_migrate(*st, &applied)) {
+		fprintf(stderr, "pdt: db copy: database migration failed (see log)\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* pdt db copy --from URL --to URL */
+static int cmd_db(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	bool copy = argc > 2 && strcmp(argv[2], "copy") == 0;
+	for (int i = 3; copy && i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else
+			copy = false;
+	}
+	if (!copy || !from || !to || argc != 7) {
+		fprintf(stderr, "pdt: usage: pdt db copy --from URL --to URL\n");
+		return EXIT_USAGE;
+	}
+	config cfg = {0};
+	store *src = NULL, *dst = NULL;
+	int64_t counts[STORE_COPY_TABLES];
+	char err[512];
+	int rc = load_config(&cfg, false);
+	if (!rc)
+		rc = open_copy_side(from, &src);
+	if (!rc)
+		rc = open_copy_side(to, &dst);
+	if (!rc) {
+		pdt_err e = store_copy(src, dst, counts, err, sizeof err);
+		if (e) {
+			fprintf(stderr, "pdt: db copy: %s\n", err);
+			rc = e == PDT_ECONFLICT ? EXIT_USAGE : 1;
+		} else {
+			for (size_t i = 0; i < STORE_COPY_TABLES; i++)
+				printf("%-18s %lld\n", store_copy_table_name(i), (long long)counts[i]);
+		}
+	}
+	store_close(dst);
+	store_close(src);
+	config_release(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	tune_malloc();
@@ -428,7 +492,7 @@ int main(int argc, char **argv)
 		printf("pdt %s\n", PDT_VERSION);
 		return 0;
 	}
-	if (argc > 2 && strcmp(cmd, "sync") != 0) {
+	if (argc > 2 && strcmp(cmd, "sync") != 0 && strcmp(cmd, "db") != 0) {
 		fprintf(stderr, "pdt: %s takes no arguments\n", cmd);
 		return EXIT_USAGE;
 	}
@@ -443,6 +507,8 @@ int main(int argc, char **argv)
 		rc = cmd_migrate();
 	else if (strcmp(cmd, "sync") == 0)
 		rc = cmd_sync(argc, argv);
+	else if (strcmp(cmd, "db") == 0)
+		rc = cmd_db(argc, argv);
 	else
 		fprintf(stderr, "pdt: unknown command \"%s\" (see pdt --help)\n", cmd);
 	curl_global_cleanup();

@@ -354,6 +354,24 @@ typedef struct store_budget {
 pdt_err store_budget_update(store *s, const char *key, int64_t now_ms,
 			    bool (*fn)(store_budget *b, void *ctx), void *ctx);
 
+/* ---- pdt db copy (store_copy.c) ---- */
+
+/* How many tables db copy moves, and their names in copy order (NULL past
+ * the end). schema_migrations is not copied: the target has run its own. */
+#define STORE_COPY_TABLES 9
+const char *store_copy_table_name(size_t i);
+
+/*
+ * Copies every table of from into to, both migrated to the same schema, in
+ * dependency order, keeping ids (PostgreSQL's id sequences are moved past
+ * them), in one write transaction on to, and checks that each table has as
+ * many rows in to as in from before committing. counts[i]: rows of table i.
+ * PDT_ECONFLICT: to is not empty; PDT_EINVAL: from has a table this copy
+ * does not know; anything else: a database error. err (one line) says why.
+ */
+pdt_err store_copy(store *from, store *to, int64_t counts[STORE_COPY_TABLES], char *err,
+		   size_t errlen);
+
 /* ---- Jira: sprints and cards (per user) ---- */
 
 typedef struct store_sprint {

@@ -56,6 +56,23 @@
 	"(SELECT 1 FROM repositories r WHERE r.user_id = s.user_id)) OR (?1 = 'jira' AND " \
 	"EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND " LEASE_JIRA_READY("u") ")))"
 
+/* pdt db copy (store_copy.c): per table, its rows in primary-key order, the
+ * insert that keeps their ids, a count; PostgreSQL also moves the id
+ * sequence past the copied ids (OVERRIDING SYSTEM VALUE lets an identity
+ * column take them; serial columns ignore it). Tables and columns are the
+ * migrations'; store_copy.c refuses a source with a table not listed. */
+#define COPY_TABLE(ID, T, COLS, PARAMS)                                               \
+	[DB_COPY_SELECT_##ID] = {"SELECT " COLS " FROM " T " ORDER BY 1, 2"},        \
+	[DB_COPY_INSERT_##ID] = {"INSERT INTO " T " (" COLS ") VALUES (" PARAMS ")", \
+				 .postgres = "INSERT INTO " T " (" COLS ") OVERRIDING " \
+					     "SYSTEM VALUE VALUES (" PARAMS ")"},       \
+	[DB_COPY_COUNT_##ID] = {"SELECT count(*) FROM " T}
+#define COPY_SEQ(ID, T)                                                                \
+	[DB_COPY_SEQ_##ID] = {"SELECT 1",                                              \
+			      .postgres = "SELECT setval(pg_get_serial_sequence('" T "', " \
+					  "'id'), (SELECT COALESCE(max(id), 0) + 1 FROM " T \
+					  "), false)"}
+
 const db_sql db_sql_table[DB__COUNT] = {
 	[DB_PING] = {"SELECT 1"},
 
@@ -235,6 +252,51 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
 		"remaining = excluded.remaining, reset_at = excluded.reset_at, "
 		"blocked_until = excluded.blocked_until, updated_at = excluded.updated_at"},
+	[DB_COPY_TABLES] = {"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+		"'sqlite_%' ORDER BY name",
+		.postgres = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+		"current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"},
+	COPY_TABLE(USERS, "users",
+		   "id, email, name, password_hash, github_token, gitlab_token, "
+		   "gitlab_url, jira_email, jira_token, jira_workspace, jira_username, "
+		   "jira_project_keys, created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14"),
+	COPY_SEQ(USERS, "users"),
+	COPY_TABLE(REPOS, "repositories",
+		   "id, user_id, name, owner, provider, url, is_valid, last_synced_at, "
+		   "created_at, default_branch, project_id, branches_etag, last_success_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"),
+	COPY_SEQ(REPOS, "repositories"),
+	COPY_TABLE(COMMITS, "commits",
+		   "id, repo_id, sha, message, author, author_email, branch, date, "
+		   "jira_card_key, has_link, created_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"),
+	COPY_SEQ(COMMITS, "commits"),
+	COPY_TABLE(LINKS, "commit_card_links",
+		   "id, commit_id, jira_card_key, linked_at",
+		   "?1, ?2, ?3, ?4"),
+	COPY_SEQ(LINKS, "commit_card_links"),
+	COPY_TABLE(HEADS, "branch_heads",
+		   "repo_id, name, sha",
+		   "?1, ?2, ?3"),
+	COPY_TABLE(SPRINTS, "sprints",
+		   "id, user_id, jira_sprint_id, board_id, name, state, start_date, "
+		   "end_date, complete_date, issues_synced_at, created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12"),
+	COPY_SEQ(SPRINTS, "sprints"),
+	COPY_TABLE(CARDS, "jira_cards",
+		   "id, user_id, card_key, summary, status, assignee, issue_type, "
+		   "sprint_id, details_json, jira_updated_at, created_at, updated_at, "
+		   "jira_sprint_id",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"),
+	COPY_SEQ(CARDS, "jira_cards"),
+	COPY_TABLE(STATUS, "sync_status",
+		   "user_id, source, status, last_sync, next_sync, last_error, "
+		   "last_success, lease_owner, lease_expires, next_due",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"),
+	COPY_TABLE(BUDGETS, "ratelimit_budgets",
+		   "key, remaining, reset_at, blocked_until, updated_at",
+		   "?1, ?2, ?3, ?4, ?5"),
 };
 
 const char *db_sql_text(db_dialect d, db_stmt_id id)

@@ -19,7 +19,9 @@
 typedef struct slot {
 	char key[KEY_MAX]; /* "" = free */
 	int64_t batch;           /* units reserved here, not spent yet */
-	int64_t batch_until_ms;  /* ... valid until the window ends */
+	int64_t batch_until_ms;  /* ... usable until then (BUDGET_BATCH_MS) */
+	int64_t batch_window;    /* ... of the window that ends then (reset_at, Unix s) */
+	int64_t leftover, leftover_window; /* an expired batch's units, to give back */
 	int64_t free_until_ms;   /* the upstream announces no budget: no reservation */
 	int64_t blocked_until_ms; /* a spent budget or Retry-After (cached) */
 	int64_t known_remaining; /* the row as last seen; -1 unknown */
@@ -96,10 +98,12 @@ static void store_failed(budget *b, pdt_err rc)
 
 typedef struct reserve {
 	int64_t now;
+	int64_t give_back, give_window; /* unspent units of an expired batch */
 	int64_t wait;       /* > 0: wait this long */
 	bool cache_wait;    /* the wait is a spent budget's (not a probe's) */
 	int64_t batch;      /* extra units reserved */
-	int64_t until;      /* their window's end, Unix ms */
+	int64_t until;      /* usable until, Unix ms */
+	int64_t window;     /* their window (reset_at) */
 	int64_t free_until; /* the upstream announces no budget until then */
 	int64_t remaining, reset;
 } reserve;
@@ -115,17 +119,22 @@ static bool reserve_fn(store_budget *row, void *ctx)
 {
 	reserve *r = ctx;
 	int64_t now = r->now, window_end = row->reset_at * 1000;
+	bool dirty = false;
+	if (r->give_back > 0 && row->remaining >= 0 && row->reset_at == r->give_window) {
+		row->remaining += r->give_back; /* still this window: others may use them */
+		dirty = true;
+	}
 	r->remaining = row->remaining;
 	r->reset = row->reset_at;
 	if (row->blocked_until > now) {
 		r->wait = row->blocked_until - now;
 		/* A probe's block ends with its answer: ask again soon. */
 		r->cache_wait = row->remaining == 0 || row->blocked_until > now + BUDGET_PROBE_MS;
-		return false;
+		return dirty;
 	}
 	if (row->remaining < 0 && window_end > now) {
 		r->free_until = window_end;
-		return false;
+		return dirty;
 	}
 	if (row->remaining < 0 || now >= window_end + BUDGET_RESET_PAD_MS) {
 		/* A window nobody knows yet: this request finds out, the others
@@ -139,13 +148,16 @@ static bool reserve_fn(store_budget *row, void *ctx)
 	if (row->remaining == 0) {
 		r->wait = window_end + BUDGET_RESET_PAD_MS - now;
 		r->cache_wait = true;
-		return false;
+		return dirty;
 	}
 	int64_t take = batch_size(row->remaining);
 	row->remaining -= take;
 	r->remaining = row->remaining;
 	r->batch = take - 1;
-	r->until = window_end;
+	r->window = row->reset_at;
+	/* Short-lived, so a Retry-After another replica records stops this
+	 * one's sends within BUDGET_BATCH_MS too. */
+	r->until = now + BUDGET_BATCH_MS < window_end ? now + BUDGET_BATCH_MS : window_end;
 	return true;
 }
 
@@ -160,6 +172,10 @@ static int64_t acquire_local(slot *s, int64_t now)
 	}
 	if (s->free_until_ms > now)
 		return 0;
+	if (s->batch > 0) {
+		s->leftover = s->batch;
+		s->leftover_window = s->batch_window;
+	}
 	s->batch = 0;
 	return -1;
 }
@@ -167,12 +183,18 @@ static int64_t acquire_local(slot *s, int64_t now)
 int64_t budget_acquire(void *ctx, const char *key, int64_t now_ms)
 {
 	budget *b = ctx;
+	reserve r = {.now = now_ms};
 	pthread_mutex_lock(&b->mu);
-	int64_t w = acquire_local(slot_for(b, key), now_ms);
+	slot *ls = slot_for(b, key);
+	int64_t w = acquire_local(ls, now_ms);
+	if (w < 0) {
+		r.give_back = ls->leftover;
+		r.give_window = ls->leftover_window;
+		ls->leftover = 0;
+	}
 	pthread_mutex_unlock(&b->mu);
 	if (w >= 0)
 		return w;
-	reserve r = {.now = now_ms};
 	atomic_fetch_add(&b->round_trips, 1);
 	pdt_err rc = store_budget_update(b->st, key, now_ms, reserve_fn, &r);
 	if (rc) {
@@ -187,6 +209,7 @@ int64_t budget_acquire(void *ctx, const char *key, int64_t now_ms)
 		s->blocked_until_ms = now_ms + r.wait;
 	s->batch = r.batch;
 	s->batch_until_ms = r.until;
+	s->batch_window = r.window;
 	s->free_until_ms = r.free_until;
 	pthread_mutex_unlock(&b->mu);
 	if (r.wait > 0 && !r.cache_wait && r.wait > PROBE_RECHECK_MS)

@@ -14,7 +14,10 @@
  * Reserving. A replica takes units in batches: one database transaction
  * takes min(remaining, clamp(remaining / BUDGET_BATCH_DIV, 1, BUDGET_BATCH_MAX))
  * units, and later requests spend the local batch without a round trip. A
- * batch dies with its window. With no units left the request waits for the
+ * batch is usable for BUDGET_BATCH_MS (so a Retry-After recorded by another
+ * replica stops this one within that time) and never past its window; the
+ * units an expired batch did not spend go back to the row with the next
+ * reservation (same round trip) when its window still runs. With no units left the request waits for the
  * reset (+1 s) like a spent budget (bounded by SYNC_MAX_WAIT and the pass's
  * deadline: past them the repository is deferred to the next pass).
  *
@@ -44,6 +47,7 @@
 
 #define BUDGET_BATCH_DIV 16
 #define BUDGET_BATCH_MAX 10
+#define BUDGET_BATCH_MS 1000
 #define BUDGET_PROBE_MS 1000
 #define BUDGET_FREE_S 60
 #define BUDGET_RESET_PAD_MS 1000

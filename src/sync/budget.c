@@ -13,7 +13,7 @@
 
 #define KEY_MAX 64
 /* How long a thread waiting for another's probe sleeps before asking again. */
-#define PROBE_RECHECK_MS 100
+#define PROBE_RECHECK_MS 25
 
 /* What this process knows of one key. */
 typedef struct slot {

@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build run test test-asan test-tsan fuzz bench clean
+.PHONY: all deps build run test test-asan test-tsan fuzz bench bench-pg clean
 
 all: build
 
@@ -22,21 +22,23 @@ run: build
 	@scripts/gen-env
 	$(BUILD)/pdt serve
 
-# Unit + system + fuzz-corpus tests, then the same again under ASan+UBSan,
-# then the unit and system tests under ThreadSanitizer.
+# Unit + system + fuzz-corpus tests, the system suites once on SQLite and once
+# on PostgreSQL (system_pg.*: a throwaway cluster, tests/pg/pgcluster.py), then
+# the same again under ASan+UBSan, then the unit and system tests under
+# ThreadSanitizer; the sanitizer builds run the system suites on SQLite only.
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -j$(JOBS)
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 
 test-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_SANITIZE=ON -DPDT_PG_TESTS=OFF
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -j$(JOBS)
 
 test-tsan: deps
-	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_TSAN=ON
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPDT_TSAN=ON -DPDT_PG_TESTS=OFF
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS) -j$(JOBS) -L 'unit|system'
 
@@ -52,6 +54,10 @@ fuzz:
 
 bench: build
 	bench/api.sh
+
+# GET /api/commits?limit=100 and /api/user/profile on PostgreSQL beside SQLite.
+bench-pg: build
+	bench/pg.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz

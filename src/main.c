@@ -53,7 +53,9 @@ static const char *usage_text =
 	"\n"
 	"Configuration comes from the environment; a .env file in the working directory\n"
 	"fills in variables that are not set. The main ones:\n"
-	"  SERVER_ADDR (0.0.0.0)  SERVER_PORT (8080)  DATABASE_URL (sqlite://./data/pdt.db)\n"
+	"  SERVER_ADDR (0.0.0.0)  SERVER_PORT (8080)  DATABASE_URL (sqlite://./data/pdt.db\n"
+	"    or postgres://user:pass@host:port/db?sslmode=...: libpq's URI, passed through)\n"
+	"  DATABASE_POOL_SIZE (database connections, 1..256; PostgreSQL 8, SQLite HTTP_THREADS+2)\n"
 	"  JWT_SECRET (required)  ENCRYPTION_KEY (required: 64 hex chars)  JWT_EXPIRY_HOURS (72)\n"
 	"  CORS_ALLOWED_ORIGINS (*)  SHUTDOWN_TIMEOUT (10s)  HTTP_THREADS (8)  LOG_LEVEL (info)\n"
 	"  SYNC_ENABLED (true)  SYNC_INTERVAL_COMMITS (15m)  SYNC_INTERVAL_JIRA (30m)\n"
@@ -222,7 +224,7 @@ static int cmd_serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	int rc = load_config(&cfg, true);
 	if (!rc)
-		rc = open_store(&cfg, cfg.http_threads + 2, &st);
+		rc = open_store(&cfg, config_pool_size(&cfg, cfg.http_threads + 2), &st);
 	if (!rc)
 		rc = serve(&cfg, st);
 	store_close(st);
@@ -398,7 +400,7 @@ static int cmd_sync(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	if (!rc)
-		rc = open_store(&cfg, cfg.sync_concurrency + 2, &st);
+		rc = open_store(&cfg, config_pool_size(&cfg, cfg.sync_concurrency + 2), &st);
 	if (rc)
 		goto cleanup;
 	sync_ctx ctx = {.st = st, .cfg = &cfg, .client = new_client(&cfg), .locks = userlock_new()};

@@ -380,6 +380,7 @@ static const var vars[] = {
 	{"SERVER_ADDR", V_STR, OFF(server_addr), "0.0.0.0", 0, 0},
 	{"SERVER_PORT", V_INT, OFF(server_port), "8080", 1, 65535},
 	{"DATABASE_URL", V_DBURL, OFF(database_url), "sqlite://./data/pdt.db", 0, 0},
+	{"DATABASE_POOL_SIZE", V_INT, OFF(database_pool_size), NULL, 1, 256},
 	{"JWT_SECRET", V_SECRET, OFF(jwt_secret), NULL, 0, 0},
 	{"JWT_EXPIRY_HOURS", V_INT, OFF(jwt_expiry_hours), "72", 1, 87600},
 	{"ENCRYPTION_KEY", V_HEXKEY, OFF(encryption_key), NULL, 0, 0},
@@ -606,6 +607,15 @@ pdt_err config_require_secrets(const config *c, char *err, size_t errlen)
 	if (!c->has_encryption_key)
 		return fail(err, errlen, "ENCRYPTION_KEY: required but not set");
 	return PDT_OK;
+}
+
+int config_pool_size(const config *c, int sqlite_default)
+{
+	if (c->database_pool_size > 0)
+		return c->database_pool_size;
+	if (c->database_url && strncmp(c->database_url, "sqlite://", 9) == 0)
+		return sqlite_default;
+	return 8;
 }
 
 void config_release(config *c)

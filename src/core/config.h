@@ -18,6 +18,7 @@ typedef struct config {
 	char *server_addr;       /* SERVER_ADDR, default "0.0.0.0" */
 	int server_port;         /* SERVER_PORT, default 8080, 1..65535 */
 	char *database_url;      /* DATABASE_URL, default "sqlite://./data/pdt.db" */
+	int database_pool_size;  /* DATABASE_POOL_SIZE, 1..256; 0 when unset (see config_pool_size) */
 	char *jwt_secret;        /* JWT_SECRET, required by serve/sync; NULL when unset */
 	int jwt_expiry_hours;    /* JWT_EXPIRY_HOURS, default 72, 1..87600 */
 	unsigned char encryption_key[32]; /* ENCRYPTION_KEY: 64 hex chars */
@@ -60,6 +61,13 @@ pdt_err config_load(config *c, const char *dotenv_path, char *err, size_t errlen
 
 /* JWT_SECRET and ENCRYPTION_KEY must be set (serve, sync). Same error contract. */
 pdt_err config_require_secrets(const config *c, char *err, size_t errlen);
+
+/*
+ * Connections the store opens: DATABASE_POOL_SIZE when set; else 8 for
+ * PostgreSQL, and for SQLite `sqlite_default` (what the command needs: its
+ * threads plus two), as before the variable existed.
+ */
+int config_pool_size(const config *c, int sqlite_default);
 
 void config_release(config *c);
 

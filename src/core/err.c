@@ -17,6 +17,7 @@ const char *pdt_strerror(pdt_err rc)
 	case PDT_ETIMEOUT: return "timed out";
 	case PDT_ECANCELLED: return "cancelled";
 	case PDT_EREFUSED: return "upstream target refused";
+	case PDT_EUNAVAIL: return "database unavailable";
 	case PDT_ENOMEM: return "out of memory";
 	}
 	return "unknown error";

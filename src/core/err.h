@@ -20,6 +20,7 @@ typedef enum pdt_err {
 	PDT_ETIMEOUT,    /* a deadline passed */
 	PDT_ECANCELLED,  /* shutdown or an explicit cancel */
 	PDT_EREFUSED,    /* an upstream target refused by policy (UPSTREAM_*): nothing sent */
+	PDT_EUNAVAIL,    /* the database cannot be reached now (restart, network): retry */
 	PDT_ENOMEM,      /* kept for completeness; allocation failure aborts (see mem.h) */
 } pdt_err;
 

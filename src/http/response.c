@@ -62,6 +62,7 @@ int http_status_for(pdt_err rc)
 	case PDT_EREFUSED: return 400; /* the user's own setting points where pdt will not go */
 	case PDT_ETIMEOUT: return 504;
 	case PDT_ECANCELLED: return 503;
+	case PDT_EUNAVAIL: return 503;
 	default: return 500;
 	}
 }
@@ -70,7 +71,9 @@ void http_resp_from_err(http_resp *resp, pdt_err rc, const char *message)
 {
 	int status = http_status_for(rc);
 	if (status >= 500 || !message)
-		message = status == 503 ? "service shutting down" : "internal error";
+		message = rc == PDT_EUNAVAIL	    ? "database unavailable"
+			  : status == 503 ? "service shutting down"
+					  : "internal error";
 	http_resp_error(resp, status, message);
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "store/db_pg.h"
 #include "store/db_sqlite.h"
 
 #include "core/banned.h"
@@ -20,13 +21,17 @@ struct store {
 };
 
 /* The drivers built into this binary, by URL scheme. */
-static const db_driver *const drivers[] = {&db_sqlite_driver};
-
-/* Schemes pdt knows but whose driver this build lacks. */
-static const char *const unbuilt[] = {"postgres://", "postgresql://"};
+static const struct {
+	const char *scheme;
+	const db_driver *drv;
+} drivers[] = {
+	{"sqlite://", &db_sqlite_driver},
+	{"postgres://", &db_pg_driver},
+	{"postgresql://", &db_pg_driver},
+};
 
 /* Writes the part before "://" when it looks like a scheme, else nothing. */
-static void unsupported_scheme(const char *url, const char *why, char *err, size_t errlen)
+static void unsupported_scheme(const char *url, char *err, size_t errlen)
 {
 	const char *end = strstr(url, "://");
 	size_t n = end ? (size_t)(end - url) : 0;
@@ -34,7 +39,7 @@ static void unsupported_scheme(const char *url, const char *why, char *err, size
 	for (size_t i = 0; ok && i < n; i++)
 		ok = strchr("abcdefghijklmnopqrstuvwxyz0123456789+.-", url[i]) != NULL;
 	if (ok)
-		snprintf(err, errlen, "DATABASE_URL: unsupported scheme \"%.*s\"%s", (int)n, url, why);
+		snprintf(err, errlen, "DATABASE_URL: unsupported scheme \"%.*s\"", (int)n, url);
 	else
 		snprintf(err, errlen, "DATABASE_URL: unsupported scheme");
 }
@@ -42,13 +47,9 @@ static void unsupported_scheme(const char *url, const char *why, char *err, size
 static const db_driver *find_driver(const char *url, char *err, size_t errlen)
 {
 	for (size_t i = 0; url && i < sizeof drivers / sizeof drivers[0]; i++)
-		if (strncmp(url, drivers[i]->scheme, strlen(drivers[i]->scheme)) == 0)
-			return drivers[i];
-	const char *why = "";
-	for (size_t i = 0; url && i < sizeof unbuilt / sizeof unbuilt[0]; i++)
-		if (strncmp(url, unbuilt[i], strlen(unbuilt[i])) == 0)
-			why = " (the PostgreSQL backend is not built yet)";
-	unsupported_scheme(url ? url : "", why, err, errlen);
+		if (strncmp(url, drivers[i].scheme, strlen(drivers[i].scheme)) == 0)
+			return drivers[i].drv;
+	unsupported_scheme(url ? url : "", err, errlen);
 	return NULL;
 }
 

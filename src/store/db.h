@@ -132,6 +132,7 @@ typedef enum db_stmt_id {
 	DB_COPY_SELECT_BUDGETS,
 	DB_COPY_INSERT_BUDGETS,
 	DB_COPY_COUNT_BUDGETS,
+	DB_MIG_LOCK,
 	DB__COUNT
 } db_stmt_id;
 
@@ -161,15 +162,17 @@ typedef struct db_stmt {
 } db_stmt;
 
 /*
- * What a driver provides (phase 2: db_pg.c defines `db_pg_driver` and adds
- * it to the scheme table in db.c; nothing else changes):
+ * What a driver provides (db_sqlite.c, db_pg.c; db.c maps URL schemes to
+ * drivers):
  *  - open: parse its URL, open `pool_size` connections (1..DB_POOL_MAX,
  *    checked by the caller), and on failure write one line to err without
  *    the URL's password. close: finalize statements, close connections.
  *  - checkout/checkin: a thread-safe pool; checkout blocks, never fails.
- *  - write_begin: serialise writers (take the writer lock *before* a
- *    connection), then begin a transaction that will not fail later for lock
- *    upgrades (SQLite: BEGIN IMMEDIATE). write_end: COMMIT when rc is PDT_OK
+ *  - write_begin: begin a write transaction on a connection. SQLite
+ *    serialises writers (the writer lock is taken *before* a connection)
+ *    and uses BEGIN IMMEDIATE so no lock upgrade fails later; PostgreSQL
+ *    runs BEGIN and lets the server order writers on rows (every store
+ *    write is an upsert or per user; see db_pg.h). write_end: COMMIT when rc is PDT_OK
  *    (a failed COMMIT becomes PDT_ESTORE), else ROLLBACK; release all.
  *  - stmt_get: prepare db_sql_text(dialect, id) once per connection (on first
  *    use) and return the cached statement, NULL (logged) when it fails.
@@ -183,7 +186,7 @@ typedef struct db_stmt {
  *    write statement st ran (valid before stmt_done).
  *  - exec: run a script of several statements (a migration) on c.
  *  - optimize: refresh planner statistics inside a write transaction on c
- *    (SQLite: sampled ANALYZE; PostgreSQL: ANALYZE).
+ *    (SQLite: sampled ANALYZE; PostgreSQL: nothing, autovacuum does it).
  */
 struct db_driver {
 	const char *scheme; /* "sqlite://" */
@@ -217,7 +220,7 @@ struct db_driver {
 db_conn *db_checkout(store *s);
 /* Returns c to the pool. NULL is fine. */
 void db_checkin(store *s, db_conn *c);
-/* Takes the writer lock and a connection and begins a write transaction. On
+/* Takes a connection (SQLite: and the writer lock) and begins a write transaction. On
  * failure nothing is held and *out is NULL. Pair every PDT_OK with
  * db_write_end(). */
 pdt_err db_write_begin(store *s, db_conn **out);

@@ -43,6 +43,15 @@ static pdt_err query_int(db_conn *c, db_stmt_id id, const int *param, int64_t *o
 	return r == DB_ROW ? PDT_OK : r == DB_DONE ? PDT_ESTORE : (pdt_err)r;
 }
 
+/* Serialises migrators across processes for the rest of c's transaction. */
+static pdt_err migration_lock(db_conn *c)
+{
+	db_stmt *st = db_stmt_get(c, DB_MIG_LOCK);
+	int r = st ? db_step(st) : PDT_ESTORE;
+	db_stmt_done(st);
+	return r == DB_ROW ? PDT_OK : r == DB_DONE ? PDT_ESTORE : (pdt_err)r;
+}
+
 static pdt_err record_migration(db_conn *c, const store_migration *m)
 {
 	db_stmt *st = db_stmt_get(c, DB_MIG_RECORD);
@@ -67,7 +76,9 @@ static pdt_err apply_one(store *s, const store_migration *m, int *applied)
 	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
-	rc = query_int(c, DB_MIG_HAS, &m->version, &present);
+	rc = migration_lock(c);
+	if (rc == PDT_OK)
+		rc = query_int(c, DB_MIG_HAS, &m->version, &present);
 	if (rc || present)
 		goto cleanup;
 	rc = db_exec(c, m->sql, m->name);
@@ -87,8 +98,10 @@ static pdt_err create_table(store *s)
 	pdt_err rc = db_write_begin(s, &c);
 	if (rc)
 		return rc;
-	db_stmt *st = db_stmt_get(c, DB_MIG_CREATE);
-	rc = st ? db_step_done(st) : PDT_ESTORE;
+	rc = migration_lock(c);
+	db_stmt *st = rc ? NULL : db_stmt_get(c, DB_MIG_CREATE);
+	if (rc == PDT_OK)
+		rc = st ? db_step_done(st) : PDT_ESTORE;
 	db_stmt_done(st);
 	return db_write_end(s, c, rc);
 }

@@ -36,9 +36,12 @@
 	"c.id, c.repo_id, c.sha, c.message, c.author, c.author_email, c.branch, "     \
 	"c.date, c.jira_card_key, c.has_link, c.created_at"
 
-/* A token: ?N NULL keeps the column, '' clears it, anything else sets it. */
-#define TOKEN_SET(col, n) \
-	col " = CASE WHEN ?" n " IS NULL THEN " col " WHEN ?" n " = '' THEN NULL ELSE ?" n " END"
+/* A token: ?N NULL keeps the column, '' clears it, anything else sets it.
+ * The CAST gives PostgreSQL the parameter's type (a bare "?N IS NULL" or
+ * "?N = ''" gives it none); to SQLite it changes nothing. */
+#define TOKEN_SET(col, n)                                                              \
+	col " = CASE WHEN CAST(?" n " AS TEXT) IS NULL THEN " col " WHEN CAST(?" n          \
+	    " AS TEXT) = '' THEN NULL ELSE ?" n " END"
 #define FIELD_SET(col, n) col " = COALESCE(?" n ", " col ")"
 
 /* A user whose Jira settings are complete (t: the users table's name). */
@@ -117,16 +120,29 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_REPO_EXISTS] = {"SELECT 1 FROM repositories WHERE id = ?1"},
 	[DB_COMMIT_LIST] = {"SELECT " COMMIT_COLS " FROM commits c JOIN repositories r ON r.id = c.repo_id "
 		"WHERE r.user_id = ?1 AND (?2 = 0 OR c.repo_id = ?2) "
-		"AND (?3 IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
+		"AND (CAST(?3 AS TEXT) IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
 		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
 		"AND (?4 < 0 OR c.has_link = ?4) "
-		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6"},
+		"ORDER BY c.date DESC, c.id DESC LIMIT ?5 OFFSET ?6",
+		/* SQLite reads LIMIT -1 as "no limit"; PostgreSQL wants NULL. */
+		.postgres = "SELECT " COMMIT_COLS " FROM commits c JOIN repositories r ON r.id = c.repo_id "
+		"WHERE r.user_id = ?1 AND (?2 = 0 OR c.repo_id = ?2) "
+		"AND (CAST(?3 AS TEXT) IS NULL OR c.jira_card_key = ?3 OR EXISTS (SELECT 1 FROM "
+		"commit_card_links l WHERE l.commit_id = c.id AND l.jira_card_key = ?3)) "
+		"AND (?4 < 0 OR c.has_link = ?4) "
+		"ORDER BY c.date DESC, c.id DESC "
+		"LIMIT CASE WHEN ?5 < 0 THEN NULL ELSE ?5 END OFFSET ?6"},
 	[DB_COMMIT_INSERT] = {"INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date, "
 		"jira_card_key, has_link, created_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 IS NULL THEN 0 ELSE 1 END, ?9) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN CAST(?8 AS TEXT) IS NULL THEN 0 ELSE 1 END, ?9) "
 		"ON CONFLICT (repo_id, sha) DO NOTHING"},
 	[DB_LINK_INSERT] = {"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
 		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "
+		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
+		"ON CONFLICT (commit_id, jira_card_key) DO NOTHING",
+		/* A parameter in a SELECT list has no type to take: cast it. */
+		.postgres = "INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
+		"SELECT id, CAST(?3 AS TEXT), CAST(?4 AS BIGINT) FROM commits WHERE sha = ?2 "
 		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
 		"ON CONFLICT (commit_id, jira_card_key) DO NOTHING"},
 	[DB_LINK_SET_HAS_LINK] = {"UPDATE commits SET has_link = 1 WHERE sha = ?2 "
@@ -201,13 +217,20 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing' "
 			    "AND (lease_owner IS NULL OR lease_expires < ?1)"},
 	[DB_STATUS_SET_NEXT] = {"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
-		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
+		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync",
+		.postgres = "INSERT INTO sync_status (user_id, source, next_sync) "
+		"SELECT id, CAST(?1 AS TEXT), CAST(?2 AS BIGINT) FROM users "
+		"ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync"},
 	[DB_COUNT_ALL] = {"SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM jira_cards)"},
 	[DB_JIRA_FORGET_CARDS] = {"DELETE FROM jira_cards WHERE user_id = ?1"},
 	[DB_JIRA_FORGET_SPRINTS] = {"DELETE FROM sprints WHERE user_id = ?1"},
 	[DB_JIRA_FORGET_STATUS] = {"UPDATE sync_status SET last_success = NULL, last_sync = NULL, "
 				  "last_error = NULL WHERE user_id = ?1 AND source = 'jira'"},
 	[DB_SPRINT_DELETE] = {"DELETE FROM sprints WHERE user_id = ?1 AND jira_sprint_id = ?2"},
+	/* Taken first in every migration transaction: PostgreSQL replicas
+	 * starting together apply each version once (SQLite's writer lock
+	 * already serialises them). */
+	[DB_MIG_LOCK] = {"SELECT 1", .postgres = "SELECT pg_advisory_xact_lock(2064000010)"},
 	[DB_STATUS_ABORT] = {"UPDATE sync_status SET status = 'idle' WHERE user_id = ?1 AND source = ?2"},
 	/* Leases (store_lease.c, migration 007). Every condition on a lease is
 	 * re-checked by the UPDATE itself on the row it changes, so two replicas

@@ -6,6 +6,8 @@
                                     {"dir", "port", "url"} to STATE_FILE
     pgcluster.py stop STATE_FILE    stop the server (immediate) and remove the
                                     directory; a missing STATE_FILE is fine
+    pgcluster.py halt STATE_FILE    stop the server (fast), keeping its data
+    pgcluster.py resume STATE_FILE  start a halted server again, same port
 
 The cluster is for tests only: trust authentication on loopback, fsync off,
 a Unix socket inside its own directory, and nothing outside that directory is
@@ -72,7 +74,7 @@ def start(state_file):
         out = getattr(e, "output", b"") or b""
         shutil.rmtree(root, ignore_errors=True)
         sys.exit("pgcluster: start failed: %s\n%s" % (e, out.decode("utf-8", "replace")))
-    state = {"dir": root, "port": port, "user": user,
+    state = {"dir": root, "port": port, "user": user, "opts": opts,
              "url": "postgres://pdt@127.0.0.1:%d/postgres" % port}
     with open(state_file, "w") as f:
         json.dump(state, f)
@@ -95,10 +97,30 @@ def stop(state_file):
     os.unlink(state_file)
 
 
+def halt(state_file):
+    """Stops the server (fast shutdown: clients are disconnected), data kept."""
+    with open(state_file) as f:
+        state = json.load(f)
+    run_as([os.path.join(pg_bin(), "pg_ctl"), "-D", os.path.join(state["dir"], "data"),
+            "-m", "fast", "-w", "-t", "60", "stop"], state.get("user"))
+
+
+def resume(state_file):
+    """Starts a halted server again on the same port."""
+    with open(state_file) as f:
+        state = json.load(f)
+    run_as([os.path.join(pg_bin(), "pg_ctl"), "-D", os.path.join(state["dir"], "data"),
+            "-o", state["opts"], "-l", os.path.join(state["dir"], "server.log"),
+            "-w", "-t", "60", "start"], state.get("user"))
+
+
+COMMANDS = {"start": start, "stop": stop, "halt": halt, "resume": resume}
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
-        sys.exit("usage: pgcluster.py start|stop STATE_FILE")
-    (start if sys.argv[1] == "start" else stop)(os.path.abspath(sys.argv[2]))
+    if len(sys.argv) != 3 or sys.argv[1] not in COMMANDS:
+        sys.exit("usage: pgcluster.py start|stop|halt|resume STATE_FILE")
+    COMMANDS[sys.argv[1]](os.path.abspath(sys.argv[2]))
 
 
 if __name__ == "__main__":

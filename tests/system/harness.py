@@ -1,7 +1,11 @@
 """Black-box system test harness for pdt (Python 3 standard library only).
 
-Every test starts the real binary ($PDT_BIN) against its own SQLite database in
-its own scratch directory and talks to it over HTTP on 127.0.0.1.
+Every test starts the real binary ($PDT_BIN) against its own database in its
+own scratch directory and talks to it over HTTP on 127.0.0.1. The database is
+SQLite (<scratch>/pdt.db) unless PDT_TEST_PG_STATE names the state file of a
+running test cluster (tests/pg/pgcluster.py): then each scratch directory gets
+its own PostgreSQL database (created on first use, dropped when the server's
+scratch directory is removed) and DATABASE_URL=postgres://... .
 
 Main pieces:
   Server        -- a running `pdt serve` (context manager); request(), register(),
@@ -10,11 +14,17 @@ Main pieces:
                    start_server() (per test) / start_class_server() (per class).
   run_pdt       -- run a one-shot command (`version`, `migrate`, a failing `serve`).
   make_jwt      -- craft JWTs (any alg/secret/claims); decode_jwt.
-  seed_commits  -- insert commits straight into the SQLite `commits` table.
-  db_query / db_exec / delete_user -- direct database access (WAL-safe).
+  seed_commits  -- insert commits straight into the `commits` table.
+  db_query / db_exec / delete_user -- direct database access (WAL-safe on
+                   SQLite; through psql with bound variables on PostgreSQL).
+                   Their first argument is Server.db_path: the SQLite file, or
+                   the postgres:// URL of the server's database.
+  PG, skip_on_pg -- whether the suite runs on PostgreSQL; a decorator for the
+                   tests that are about SQLite itself.
 
 Environment: PDT_BIN (default ../../build/pdt), PDT_TEST_TMPDIR (scratch root),
-PDT_KEEP_TMP=1 keeps scratch directories of servers that stopped cleanly.
+PDT_KEEP_TMP=1 keeps scratch directories of servers that stopped cleanly,
+PDT_TEST_PG_STATE (a pgcluster.py state file: run on PostgreSQL).
 Every socket operation has a timeout and every loop is bounded.
 """
 
@@ -31,6 +41,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import glob
 import tempfile
 import time
 import unittest
@@ -53,7 +64,7 @@ CONFIG_VARS = (
     "CORS_ALLOWED_ORIGINS", "HTTP_THREADS", "LOG_LEVEL", "UPSTREAM_TIMEOUT",
     "JIRA_FIRST_SYNC_TIMEOUT", "SYNC_WAIT", "SYNC_MAX_WAIT", "METRICS_TOKEN",
     "REGISTRATION_ENABLED", "UPSTREAM_ALLOW_LOOPBACK", "UPSTREAM_ALLOW_HTTP",
-    "UPSTREAM_DENY_PRIVATE", "SYNC_LEASE_TTL",
+    "UPSTREAM_DENY_PRIVATE", "DATABASE_POOL_SIZE", "SYNC_LEASE_TTL",
 )
 
 RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -106,12 +117,100 @@ def apply_overrides(env, overrides):
     return env
 
 
+# --------------------------------------------------------------------------
+# PostgreSQL (PDT_TEST_PG_STATE): one database per scratch directory
+
+PG_STATE_FILE = os.environ.get("PDT_TEST_PG_STATE")
+PG = bool(PG_STATE_FILE)
+_pg_state = None
+
+
+def skip_on_pg(reason):
+    """Decorator: the test is about SQLite itself (its file, its default path)."""
+    return unittest.skipIf(PG, "SQLite only: " + reason)
+
+
+def pg_state():
+    global _pg_state
+    if _pg_state is None:
+        with open(PG_STATE_FILE) as f:
+            _pg_state = json.load(f)
+    return _pg_state
+
+
+def pg_url(dbname):
+    return "postgres://pdt@127.0.0.1:%d/%s" % (pg_state()["port"], dbname)
+
+
+def pg_dbname(tmpdir):
+    """The database of a scratch directory: a name derived from its path."""
+    h = hashlib.sha1(os.path.realpath(tmpdir).encode()).hexdigest()[:20]
+    return "pdt_" + h
+
+
+def _psql_bin():
+    found = shutil.which("psql")
+    if found:
+        return found
+    cands = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    if not cands:
+        raise AssertionError("psql not found (install postgresql-client-15)")
+    return cands[-1]
+
+
+def psql(url, script, variables=None, single_tx=False, quiet=True, timeout=30.0):
+    """Runs script (read from stdin, so :'name' variables are interpolated and
+    quoted by psql: values never become SQL text) on url. Returns stdout lines
+    (unaligned, tuples only). Raises AssertionError on failure."""
+    cmd = [_psql_bin(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url]
+    if quiet:
+        cmd.append("-q")
+    if single_tx:
+        cmd.append("-1")
+    for k, v in (variables or {}).items():
+        cmd += ["-v", "%s=%s" % (k, v)]
+    p = subprocess.run(cmd, input=script, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout, stdin=None)
+    if p.returncode != 0:
+        raise AssertionError("psql failed (%s): %s" % (p.returncode, p.stderr.strip()))
+    return [ln for ln in p.stdout.splitlines() if ln != ""]
+
+
+def pg_ensure_db(dbname):
+    admin = pg_state()["url"]
+    if not psql(admin, "SELECT 1 FROM pg_database WHERE datname = :'n';", {"n": dbname}):
+        try:
+            psql(admin, 'CREATE DATABASE :"n";', {"n": dbname})
+        except AssertionError as e:
+            if "already exists" not in str(e):
+                raise
+
+
+def pg_drop_db(dbname):
+    psql(pg_state()["url"], 'DROP DATABASE IF EXISTS :"n" WITH (FORCE);', {"n": dbname})
+
+
+def database_url(tmpdir):
+    """DATABASE_URL of a scratch directory (creating its PostgreSQL database)."""
+    if not PG:
+        return "sqlite://" + os.path.join(tmpdir, "pdt.db")
+    name = pg_dbname(tmpdir)
+    pg_ensure_db(name)
+    return pg_url(name)
+
+
+def drop_database(tmpdir):
+    """Drops the scratch directory's PostgreSQL database (SQLite: nothing)."""
+    if PG:
+        pg_drop_db(pg_dbname(tmpdir))
+
+
 def server_env(tmpdir, port, jwt_secret, encryption_key, overrides=None):
     env = clean_env()
     env.update({
         "SERVER_ADDR": HOST,
         "SERVER_PORT": str(port),
-        "DATABASE_URL": "sqlite://" + os.path.join(tmpdir, "pdt.db"),
+        "DATABASE_URL": database_url(tmpdir),
         "JWT_SECRET": jwt_secret,
         "ENCRYPTION_KEY": encryption_key,
         "SYNC_ENABLED": "false",
@@ -291,7 +390,10 @@ class Server:
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.tmpdir, "server.log")
-        self.db_path = os.path.join(self.tmpdir, "pdt.db")
+        # The SQLite file, or the postgres:// URL of the server's database: what
+        # db_query / db_exec / seed_commits / delete_user take.
+        self.db_path = (pg_url(pg_dbname(self.tmpdir)) if PG
+                        else os.path.join(self.tmpdir, "pdt.db"))
         self._log_file = None
         self.exit_code = None
         self._stopped = False
@@ -385,7 +487,7 @@ class Server:
         if self._stopped:  # already stopped (stop() or signal_and_wait())
             if (cleanup and self.exit_code == 0 and not self.alive()
                     and not os.environ.get("PDT_KEEP_TMP")):
-                shutil.rmtree(self.tmpdir, ignore_errors=True)
+                self._remove_scratch()
             return
         self._stopped = True
         already = self.proc.poll()
@@ -400,7 +502,11 @@ class Server:
             raise AssertionError("pdt serve exited with %s after SIGTERM (expected 0); log:\n%s"
                                  % (rc, self.log_tail()))
         if cleanup and not os.environ.get("PDT_KEEP_TMP"):
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self._remove_scratch()
+
+    def _remove_scratch(self):
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        drop_database(self.tmpdir)
 
     def __enter__(self):
         return self
@@ -518,7 +624,39 @@ def jwt_signature_ok(token, secret, alg="HS256"):
 
 
 # --------------------------------------------------------------------------
-# direct database access (the server runs SQLite in WAL mode)
+# direct database access (the server runs SQLite in WAL mode, or PostgreSQL)
+
+def _is_pg(db_path):
+    return db_path.startswith("postgres://") or db_path.startswith("postgresql://")
+
+
+def _pg_sql(sql, params, prefix="p"):
+    """sql with each ? outside quotes replaced by :'<prefix>N' (psql quotes the
+    value) or NULL for None; returns (sql, variables)."""
+    out, variables, n, quote = [], {}, 0, None
+    for ch in sql:
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            v = params[n]
+            n += 1
+            if v is None:
+                out.append("NULL")
+            else:
+                name = "%s%d" % (prefix, n)
+                variables[name] = str(int(v)) if isinstance(v, bool) else str(v)
+                out.append(":'%s'" % name)
+        else:
+            out.append(ch)
+    if n != len(params):
+        raise AssertionError("%d parameters for %d placeholders" % (len(params), n))
+    return "".join(out), variables
+
 
 def db_connect(db_path):
     conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
@@ -529,6 +667,12 @@ def db_connect(db_path):
 
 
 def db_query(db_path, sql, params=()):
+    """Rows as dicts (column name -> value; integers as int)."""
+    if _is_pg(db_path):
+        body, variables = _pg_sql(sql.strip().rstrip(";"), params)
+        lines = psql(db_path, "SELECT coalesce(json_agg(t), '[]'::json) FROM (%s) AS t;\n"
+                     % body, variables)
+        return json.loads("\n".join(lines))
     conn = db_connect(db_path)
     try:
         return [dict(r) for r in conn.execute(sql, params).fetchall()]
@@ -537,6 +681,12 @@ def db_query(db_path, sql, params=()):
 
 
 def db_exec(db_path, sql, params=()):
+    """Runs one write statement in its own transaction; returns the rows changed."""
+    if _is_pg(db_path):
+        body, variables = _pg_sql(sql.strip().rstrip(";"), params)
+        lines = psql(db_path, body + ";\n", variables, single_tx=True, quiet=False)
+        tags = [ln for ln in lines if re.match(r"^(INSERT|UPDATE|DELETE) [0-9 ]+$", ln)]
+        return int(tags[-1].split()[-1])
     conn = db_connect(db_path)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -547,9 +697,47 @@ def db_exec(db_path, sql, params=()):
         conn.close()
 
 
+def scratch_db(tmpdir):
+    """What db_query & co. take for a scratch directory's database."""
+    return pg_url(pg_dbname(tmpdir)) if PG else os.path.join(tmpdir, "pdt.db")
+
+
+def db_table_names(db_path):
+    """The names of the database's tables."""
+    if _is_pg(db_path):
+        rows = db_query(db_path, "SELECT table_name AS name FROM information_schema.tables"
+                                 " WHERE table_schema = current_schema()")
+    else:
+        rows = db_query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {r["name"] for r in rows}
+
+
+def pg_dump_text(db_path):
+    """Every row of every table of a PostgreSQL database as JSON text."""
+    out = []
+    for name in sorted(db_table_names(db_path)):
+        out += psql(db_path, 'SELECT row_to_json(t)::text FROM :"tbl" AS t;\n', {"tbl": name})
+    return "\n".join(out)
+
+
 def delete_user(db_path, user_id):
     """Deletes a user row; everything the user owns cascades."""
     return db_exec(db_path, "DELETE FROM users WHERE id = ?", (user_id,))
+
+
+_SEED_SQL = ("INSERT INTO commits (repo_id, sha, message, author, author_email, branch,"
+             " date, jira_card_key, has_link, created_at)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _seed_rows(repo_id, commits, now):
+    for c in commits:
+        key = c.get("jira_card_key")
+        has_link = c.get("has_link", key is not None)
+        yield (repo_id, c["sha"], c["message"], c.get("author", "Ada Lovelace"),
+               c.get("author_email", "ada@example.com"), c.get("branch", "main"),
+               int(c.get("date", now)), key, 1 if has_link else 0,
+               int(c.get("created_at", now)))
 
 
 def seed_commits(db_path, repo_id, commits):
@@ -558,22 +746,23 @@ def seed_commits(db_path, repo_id, commits):
     jira_card_key (None = no key), has_link (bool; default: key is not None),
     created_at (Unix s). Returns the new row ids in order."""
     now = int(time.time())
+    if _is_pg(db_path):
+        script, variables = [], {}
+        for i, row in enumerate(_seed_rows(repo_id, commits, now)):
+            body, v = _pg_sql(_SEED_SQL + " RETURNING id", row, prefix="c%d_" % i)
+            script.append(body + ";")
+            variables.update(v)
+        if not script:
+            return []
+        lines = psql(db_path, "\n".join(script) + "\n", variables, single_tx=True)
+        return [int(x) for x in lines]
     conn = db_connect(db_path)
     ids = []
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for c in commits:
-                key = c.get("jira_card_key")
-                has_link = c.get("has_link", key is not None)
-                cur = conn.execute(
-                    "INSERT INTO commits (repo_id, sha, message, author, author_email, branch,"
-                    " date, jira_card_key, has_link, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (repo_id, c["sha"], c["message"], c.get("author", "Ada Lovelace"),
-                     c.get("author_email", "ada@example.com"), c.get("branch", "main"),
-                     int(c.get("date", now)), key, 1 if has_link else 0,
-                     int(c.get("created_at", now))))
+            for row in _seed_rows(repo_id, commits, now):
+                cur = conn.execute(_SEED_SQL, row)
                 ids.append(cur.lastrowid)
             conn.execute("COMMIT")
         except BaseException:

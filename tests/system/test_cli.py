@@ -4,12 +4,12 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import time
 import unittest
 
-from harness import (HOST, PdtTestCase, db_query, decode_jwt, free_port, jwt_signature_ok,
+from harness import (HOST, PG, PdtTestCase, db_exec, db_query, db_table_names, scratch_db,
+                     skip_on_pg, decode_jwt, free_port, jwt_signature_ok,
                      make_jwt, make_scratch, random_key_hex, run_pdt, server_env)
 
 TABLES = {"users", "repositories", "commits", "commit_card_links", "sprints", "jira_cards",
@@ -165,18 +165,15 @@ class CommandsTest(PdtTestCase):
 
     def test_migrate_creates_database_and_is_idempotent(self):
         tmp = make_scratch()
-        db = os.path.join(tmp, "pdt.db")
+        db = scratch_db(tmp)
         env = server_env(tmp, free_port(), "migrate-secret", random_key_hex())
         p = run_pdt(["migrate"], full_env=env, cwd=tmp, timeout=10)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertTrue(os.path.exists(db))
-        names = {r["name"] for r in db_query(db, "SELECT name FROM sqlite_master WHERE type='table'")}
-        self.assertLessEqual(TABLES, names)
-        conn = sqlite3.connect(db, timeout=5)
-        conn.execute("INSERT INTO users (email, password_hash, created_at, updated_at)"
-                     " VALUES ('keep@example.com', 'x', 0, 0)")
-        conn.commit()
-        conn.close()
+        if not PG:
+            self.assertTrue(os.path.exists(db))
+        self.assertLessEqual(TABLES, db_table_names(db))
+        db_exec(db, "INSERT INTO users (email, password_hash, created_at, updated_at)"
+                    " VALUES ('keep@example.com', 'x', 0, 0)")
         p = run_pdt(["migrate"], full_env=env, cwd=tmp, timeout=10)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(db_query(db, "SELECT email FROM users"), [{"email": "keep@example.com"}])
@@ -185,6 +182,7 @@ class CommandsTest(PdtTestCase):
         srv.register(srv.unique_email("migrated"), "migrated-password")
         self.assertEqual(len(db_query(db, "SELECT id FROM users")), 2)
 
+    @skip_on_pg("the default DATABASE_URL is a SQLite file")
     def test_serve_default_database_path(self):
         srv = self.start_server(env={"DATABASE_URL": None})
         srv.register(srv.unique_email("default-db"), "default-db-password")

@@ -284,7 +284,7 @@ class CrashSafetyTest(PdtTestCase):
                                 [0]["n"] == total, timeout=90)
                 self.assertTrue(done, "commits never reached the fake's truth")
                 dup = db_query(final.db_path, "SELECT count(*) AS n FROM (SELECT repo_id, sha "
-                               "FROM commits GROUP BY repo_id, sha HAVING count(*) > 1)")
+                               "FROM commits GROUP BY repo_id, sha HAVING count(*) > 1) AS d")
                 self.assertEqual(dup[0]["n"], 0)
                 for i, repo in enumerate(repos):
                     stored = final.request("GET", "/api/commits?repo_id=%d" % repo["id"],

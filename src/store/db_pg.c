@@ -1,0 +1,591 @@
+/*
+ * The PostgreSQL driver of db.h through libpq: opening, the connection pool
+ * with reconnects, statements prepared once per connection, SQLSTATE
+ * mapping and write transactions. The design is described in db_pg.h.
+ */
+#include "store/db_pg.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+
+#include "core/banned.h"
+
+#define PG_TEXTOID 25 /* pg_type oid of text: declared type of unused parameters */
+
+typedef struct pg_conn pg_conn;
+
+typedef struct pg_stmt {
+	db_stmt base; /* first: db_stmt* and pg_stmt* convert */
+	pg_conn *c;
+	db_stmt_id id;
+	int nparams;
+	unsigned used; /* bit N-1: ?N appears in the text */
+	const char *vals[DB_PG_MAX_PARAMS];
+	char *owned[DB_PG_MAX_PARAMS]; /* copies of strings bound with a length */
+	char ints[DB_PG_MAX_PARAMS][24];
+	PGresult *res; /* after the first step */
+	int row, nrows;
+	int64_t changes;
+	pdt_err err; /* first bind failure, returned by step */
+} pg_stmt;
+
+struct pg_conn {
+	db_conn base; /* first */
+	PGconn *pg;
+	bool prepared[DB__COUNT];
+	pg_stmt stmts[DB__COUNT];
+};
+
+struct db_pool {
+	pg_conn *conns;
+	int nconns;
+	int *free_idx; /* stack of indexes of idle connections */
+	int nfree;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static pg_stmt *pgs(db_stmt *st)
+{
+	return (pg_stmt *)st;
+}
+
+static pg_conn *pgc(db_conn *c)
+{
+	return (pg_conn *)c;
+}
+
+/* ---- placeholders ---- */
+
+/* Copies a quoted run starting at sql[i] (quote q) to out; returns the index after it. */
+static size_t copy_quoted(const char *sql, size_t i, char *out)
+{
+	char q = sql[i];
+	out[i] = sql[i];
+	for (i++; sql[i]; i++) {
+		out[i] = sql[i];
+		if (sql[i] == q) {
+			if (sql[i + 1] != q)
+				return i + 1;
+			out[i + 1] = sql[i + 1]; /* '' or "" inside */
+			i++;
+		}
+	}
+	return i;
+}
+
+pdt_err db_pg_rewrite(const char *sql, char *out, size_t outlen, int *nparams, unsigned *used)
+{
+	size_t n = strlen(sql), i = 0;
+	*nparams = 0;
+	*used = 0;
+	if (outlen < n + 1)
+		return PDT_EINVAL;
+	while (i < n) {
+		if (sql[i] == '\'' || sql[i] == '"') {
+			i = copy_quoted(sql, i, out);
+			continue;
+		}
+		if (sql[i] != '?') {
+			out[i] = sql[i];
+			i++;
+			continue;
+		}
+		int num = 0;
+		size_t j = i + 1;
+		while (sql[j] >= '0' && sql[j] <= '9' && num <= DB_PG_MAX_PARAMS)
+			num = num * 10 + (sql[j++] - '0');
+		if (j == i + 1 || num < 1 || num > DB_PG_MAX_PARAMS)
+			return PDT_EINVAL;
+		out[i] = '$';
+		memcpy(out + i + 1, sql + i + 1, j - i - 1);
+		*used |= 1u << (num - 1);
+		if (num > *nparams)
+			*nparams = num;
+		i = j;
+	}
+	out[n] = '\0';
+	return PDT_OK;
+}
+
+/* ---- errors ---- */
+
+pdt_err db_pg_map_sqlstate(const char *state)
+{
+	if (!state || strlen(state) != 5)
+		return PDT_EUNAVAIL; /* libpq's own failure: the connection */
+	if (strcmp(state, "23505") == 0)
+		return PDT_ECONFLICT;
+	if (strcmp(state, "23503") == 0)
+		return PDT_ENOTFOUND;
+	if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0)
+		return PDT_EINVAL;
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
+		return PDT_EUNAVAIL;
+	return PDT_ESTORE;
+}
+
+/* First line of msg, at most 160 bytes, into buf. */
+static const char *first_line(const char *msg, char *buf, size_t len)
+{
+	size_t n = msg ? strcspn(msg, "\r\n") : 0;
+	snprintf(buf, len, "%.*s", (int)(n < 160 ? n : 160), msg ? msg : "");
+	return buf;
+}
+
+/* Maps a failed result (res may be NULL) on c; logs what is not a constraint. */
+static pdt_err pg_fail(pg_conn *c, const PGresult *res, const char *op)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (PQstatus(c->pg) == CONNECTION_BAD)
+		state = NULL;
+	pdt_err e = db_pg_map_sqlstate(state);
+	char line[192];
+	if (e == PDT_EUNAVAIL) {
+		log_warn("msg=\"store: database unavailable\" op=%s detail=\"%s\"", op,
+			 first_line(PQerrorMessage(c->pg), line, sizeof line));
+	} else if (e == PDT_ESTORE) {
+		/* Data exceptions (class 22) may quote a bound value: SQLSTATE only. */
+		const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		if (strncmp(state, "22", 2) == 0)
+			primary = NULL;
+		log_error("msg=\"store: database error\" op=%s sqlstate=%s detail=\"%s\"", op, state,
+			  first_line(primary, line, sizeof line));
+	}
+	return e;
+}
+
+/* ---- statements ---- */
+
+static db_stmt *pg_stmt_get(db_conn *dc, db_stmt_id id)
+{
+	return &pgc(dc)->stmts[id].base;
+}
+
+/* Prepares st on its connection (once per connection). */
+static pdt_err pg_prepare(pg_stmt *st)
+{
+	pg_conn *c = st->c;
+	if (c->prepared[st->id])
+		return PDT_OK;
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return pg_fail(c, NULL, "prepare");
+	const char *sql = db_sql_text(DB_POSTGRES, st->id);
+	size_t n = strlen(sql) + 1;
+	char *text = xmalloc(n);
+	char name[16];
+	Oid types[DB_PG_MAX_PARAMS] = {0};
+	int np = 0;
+	unsigned used = 0;
+	pdt_err rc = db_pg_rewrite(sql, text, n, &np, &used);
+	if (rc) {
+		log_error("msg=\"store: bad placeholders\" stmt=%d", (int)st->id);
+		rc = PDT_ESTORE;
+		goto cleanup;
+	}
+	for (int i = 0; i < np; i++)
+		types[i] = (used >> i & 1u) ? 0 : PG_TEXTOID;
+	snprintf(name, sizeof name, "s%d", (int)st->id);
+	PGresult *res = PQprepare(c->pg, name, text, np, types);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		c->prepared[st->id] = true;
+	else
+		rc = pg_fail(c, res, "prepare");
+	PQclear(res);
+	if (rc == PDT_ESTORE)
+		log_error("msg=\"store: prepare failed\" stmt=%d", (int)st->id);
+cleanup:
+	free(text);
+	return rc;
+}
+
+static void clear_params(pg_stmt *st)
+{
+	for (int i = 0; i < DB_PG_MAX_PARAMS; i++) {
+		free(st->owned[i]);
+		st->owned[i] = NULL;
+		st->vals[i] = NULL;
+	}
+}
+
+static void pg_stmt_done(db_stmt *dst)
+{
+	pg_stmt *st = pgs(dst);
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = st->nrows = 0;
+	st->changes = 0;
+	st->err = PDT_OK;
+	clear_params(st);
+}
+
+static int pg_param_count(db_stmt *st)
+{
+	return pgs(st)->nparams;
+}
+
+/* Checks idx and frees a previous copy; remembers a failure for step. */
+static pdt_err bind_slot(pg_stmt *st, int idx)
+{
+	if (idx >= 1 && idx <= st->nparams) {
+		free(st->owned[idx - 1]);
+		st->owned[idx - 1] = NULL;
+		return PDT_OK;
+	}
+	log_error("msg=\"store: bind index out of range\" stmt=%d idx=%d", (int)st->id, idx);
+	if (!st->err)
+		st->err = PDT_ESTORE;
+	return PDT_ESTORE;
+}
+
+static pdt_err pg_bind_int64(db_stmt *dst, int idx, int64_t v)
+{
+	pg_stmt *st = pgs(dst);
+	pdt_err rc = bind_slot(st, idx);
+	if (rc)
+		return rc;
+	snprintf(st->ints[idx - 1], sizeof st->ints[idx - 1], "%lld", (long long)v);
+	st->vals[idx - 1] = st->ints[idx - 1];
+	return PDT_OK;
+}
+
+static pdt_err pg_bind_text(db_stmt *dst, int idx, const char *v, int len)
+{
+	pg_stmt *st = pgs(dst);
+	pdt_err rc = bind_slot(st, idx);
+	if (rc)
+		return rc;
+	if (len >= 0) {
+		st->owned[idx - 1] = xstrndup(v, (size_t)len);
+		v = st->owned[idx - 1];
+	}
+	st->vals[idx - 1] = v;
+	return PDT_OK;
+}
+
+static pdt_err pg_bind_null(db_stmt *dst, int idx)
+{
+	pg_stmt *st = pgs(dst);
+	pdt_err rc = bind_slot(st, idx);
+	if (rc)
+		return rc;
+	st->vals[idx - 1] = NULL;
+	return PDT_OK;
+}
+
+/* Runs the statement: the first step of each use. */
+static int pg_run(pg_stmt *st)
+{
+	pg_conn *c = st->c;
+	pdt_err rc = pg_prepare(st);
+	if (rc)
+		return rc;
+	char name[16];
+	snprintf(name, sizeof name, "s%d", (int)st->id);
+	st->res = PQexecPrepared(c->pg, name, st->nparams, st->vals, NULL, NULL, 0);
+	switch (PQresultStatus(st->res)) {
+	case PGRES_TUPLES_OK:
+		st->nrows = PQntuples(st->res);
+		st->row = -1;
+		return PDT_OK;
+	case PGRES_COMMAND_OK:
+		st->nrows = 0;
+		st->row = -1;
+		st->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
+		return PDT_OK;
+	default:
+		rc = pg_fail(c, st->res, "step");
+		PQclear(st->res);
+		st->res = NULL;
+		return rc;
+	}
+}
+
+static int pg_step(db_stmt *dst)
+{
+	pg_stmt *st = pgs(dst);
+	if (st->err)
+		return st->err;
+	if (!st->res) {
+		int rc = pg_run(st);
+		if (rc) {
+			st->err = (pdt_err)rc;
+			return rc;
+		}
+	}
+	if (st->row + 1 < st->nrows) {
+		st->row++;
+		return DB_ROW;
+	}
+	st->row = st->nrows;
+	return DB_DONE;
+}
+
+static bool in_row(const pg_stmt *st, int col)
+{
+	return st->res && st->row >= 0 && st->row < st->nrows && col >= 0 &&
+	       col < PQnfields(st->res);
+}
+
+static int64_t pg_col_int64(db_stmt *dst, int col)
+{
+	pg_stmt *st = pgs(dst);
+	if (!in_row(st, col) || PQgetisnull(st->res, st->row, col))
+		return 0;
+	return strtoll(PQgetvalue(st->res, st->row, col), NULL, 10);
+}
+
+static const char *pg_col_text(db_stmt *dst, int col)
+{
+	pg_stmt *st = pgs(dst);
+	if (!in_row(st, col) || PQgetisnull(st->res, st->row, col))
+		return NULL;
+	return PQgetvalue(st->res, st->row, col);
+}
+
+static bool pg_col_is_null(db_stmt *dst, int col)
+{
+	pg_stmt *st = pgs(dst);
+	return !in_row(st, col) || PQgetisnull(st->res, st->row, col);
+}
+
+static int64_t pg_changes(db_stmt *st)
+{
+	return pgs(st)->changes;
+}
+
+/* ---- scripts and transactions ---- */
+
+/* Runs sql (one or several statements) with the simple query protocol. */
+static pdt_err simple(pg_conn *c, const char *sql, const char *op)
+{
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return pg_fail(c, NULL, op);
+	PGresult *res = PQexec(c->pg, sql);
+	ExecStatusType s = PQresultStatus(res);
+	pdt_err rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? PDT_OK
+								   : pg_fail(c, res, op);
+	PQclear(res);
+	return rc;
+}
+
+static pdt_err pg_exec(db_conn *c, const char *sql, const char *op)
+{
+	return simple(pgc(c), sql, op);
+}
+
+static pdt_err pg_optimize(db_conn *c)
+{
+	(void)c; /* autovacuum's autoanalyze keeps PostgreSQL's statistics */
+	return PDT_OK;
+}
+
+/* ---- pool ---- */
+
+static void forget_prepared(pg_conn *c)
+{
+	memset(c->prepared, 0, sizeof c->prepared);
+}
+
+/*
+ * A connection the server closed (restart, idle kill) is found without a
+ * round trip: PQconsumeInput reads the goodbye and EOF. A dead one is reset.
+ */
+static void revive(pg_conn *c)
+{
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		PQconsumeInput(c->pg);
+	if (PQstatus(c->pg) == CONNECTION_OK) {
+		/* A transaction left open by a failed ROLLBACK must not leak. */
+		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+			simple(c, "ROLLBACK", "rollback");
+		return;
+	}
+	forget_prepared(c);
+	PQreset(c->pg);
+	char line[192];
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		log_info("msg=\"store: database connection re-established\"");
+	else
+		log_warn("msg=\"store: database reconnect failed\" detail=\"%s\"",
+			 first_line(PQerrorMessage(c->pg), line, sizeof line));
+}
+
+static db_conn *pg_checkout(db_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pg_conn *c = &p->conns[p->free_idx[--p->nfree]];
+	pthread_mutex_unlock(&p->mu);
+	revive(c);
+	return &c->base;
+}
+
+static void pg_checkin(db_pool *p, db_conn *c)
+{
+	pthread_mutex_lock(&p->mu);
+	p->free_idx[p->nfree++] = (int)(pgc(c) - p->conns);
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static pdt_err pg_write_begin(db_pool *p, db_conn **out)
+{
+	*out = NULL;
+	db_conn *c = pg_checkout(p);
+	pdt_err rc = simple(pgc(c), "BEGIN", "begin");
+	if (rc) {
+		pg_checkin(p, c);
+		return rc;
+	}
+	*out = c;
+	return PDT_OK;
+}
+
+static pdt_err pg_write_end(db_pool *p, db_conn *dc, pdt_err rc)
+{
+	pg_conn *c = pgc(dc);
+	if (rc == PDT_OK) {
+		pdt_err crc = simple(c, "COMMIT", "commit");
+		if (crc)
+			rc = crc == PDT_EUNAVAIL ? PDT_EUNAVAIL : PDT_ESTORE;
+	}
+	if (rc != PDT_OK && PQstatus(c->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		simple(c, "ROLLBACK", "rollback");
+	pg_checkin(p, dc);
+	return rc;
+}
+
+/* ---- open / close ---- */
+
+static void pg_close(db_pool *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nconns; i++) {
+		for (int k = 0; k < DB__COUNT; k++)
+			pg_stmt_done(&p->conns[i].stmts[k].base);
+		PQfinish(p->conns[i].pg);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->conns);
+	free(p->free_idx);
+	free(p);
+}
+
+/* The password of url, or NULL; checks that libpq can parse it at all. */
+static pdt_err url_password(const char *url, char **password)
+{
+	char *msg = NULL;
+	*password = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &msg);
+	PQfreemem(msg); /* may quote part of the URL: never shown */
+	if (!opts)
+		return PDT_EINVAL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			*password = xstrdup(o->val);
+	PQconninfoFree(opts);
+	return PDT_OK;
+}
+
+static void init_conn(pg_conn *c)
+{
+	c->base.drv = &db_pg_driver;
+	for (int k = 0; k < DB__COUNT; k++) {
+		pg_stmt *st = &c->stmts[k];
+		st->base.drv = &db_pg_driver;
+		st->c = c;
+		st->id = (db_stmt_id)k;
+		const char *sql = db_sql_text(DB_POSTGRES, (db_stmt_id)k);
+		size_t n = strlen(sql) + 1;
+		char *text = xmalloc(n);
+		if (db_pg_rewrite(sql, text, n, &st->nparams, &st->used))
+			st->nparams = 0; /* reported when it is prepared */
+		free(text);
+	}
+}
+
+static pdt_err open_conn(const char *url, const char *password, pg_conn *c, char *err,
+			 size_t errlen)
+{
+	/* Defaults first: expand_dbname lets the URL's own values override them. */
+	const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+	const char *vals[] = {"5", "pdt", url, NULL};
+	init_conn(c);
+	c->pg = PQconnectdbParams(keys, vals, 1);
+	if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+		return PDT_OK;
+	char line[192];
+	first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", line, sizeof line);
+	if (password && strstr(line, password))
+		snprintf(line, sizeof line, "connection failed");
+	snprintf(err, errlen, "DATABASE_URL: cannot connect to PostgreSQL: %s", line);
+	return PDT_ESTORE;
+}
+
+static pdt_err pg_open(const char *url, int pool_size, db_pool **out, char *err, size_t errlen)
+{
+	char *password = NULL;
+	db_pool *p = NULL;
+	pdt_err rc = PDT_EINVAL;
+	*out = NULL;
+	if (url_password(url, &password)) {
+		snprintf(err, errlen, "DATABASE_URL: not a valid PostgreSQL URI");
+		goto cleanup;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->conns = xcalloc((size_t)pool_size, sizeof *p->conns);
+	p->free_idx = xcalloc((size_t)pool_size, sizeof *p->free_idx);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (int i = 0; i < pool_size; i++) {
+		p->nconns++;
+		rc = open_conn(url, password, &p->conns[i], err, errlen);
+		if (rc)
+			goto cleanup;
+		p->free_idx[p->nfree++] = i;
+	}
+	*out = p;
+	p = NULL;
+	rc = PDT_OK;
+cleanup:
+	pg_close(p);
+	mem_free_secret(password);
+	return rc;
+}
+
+const db_driver db_pg_driver = {
+	.scheme = "postgres://",
+	.dialect = DB_POSTGRES,
+	.open = pg_open,
+	.close = pg_close,
+	.checkout = pg_checkout,
+	.checkin = pg_checkin,
+	.write_begin = pg_write_begin,
+	.write_end = pg_write_end,
+	.stmt_get = pg_stmt_get,
+	.stmt_done = pg_stmt_done,
+	.param_count = pg_param_count,
+	.bind_int64 = pg_bind_int64,
+	.bind_text = pg_bind_text,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.col_int64 = pg_col_int64,
+	.col_text = pg_col_text,
+	.col_is_null = pg_col_is_null,
+	.changes = pg_changes,
+	.exec = pg_exec,
+	.optimize = pg_optimize,
+};

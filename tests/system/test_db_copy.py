@@ -1,5 +1,7 @@
 """pdt db copy: a whole database into an empty one, ids kept, counts checked.
 
+The source is always SQLite; the target is SQLite, or PostgreSQL when the
+harness runs on PostgreSQL (PDT_TEST_PG_STATE): the move the README shows.
 A server syncs a user's commits (fake GitHub) and Jira sprints and cards
 (fake Jira), then stops; `pdt db copy` moves its database to a new one, and a
 server on the copy (same secrets: tokens are copied still encrypted) answers
@@ -15,7 +17,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeGitHub, FakeJira  # noqa: E402
-from harness import PdtTestCase, Server, make_scratch, run_pdt, server_env  # noqa: E402
+from harness import (PG, PdtTestCase, Server, database_url, db_query, db_table_names,  # noqa: E402
+                     make_scratch, run_pdt, scratch_db, server_env)
 from test_sync_commits import DAY  # noqa: E402
 
 WAIT = 30.0
@@ -48,9 +51,11 @@ class DbCopyTest(PdtTestCase):
         return e
 
     def populated(self):
-        """A stopped server's scratch dir with a synced user; (server, token)."""
-        srv = Server(env=self.env())
-        self.addCleanup(lambda: __import__("shutil").rmtree(srv.tmpdir, ignore_errors=True))
+        """A stopped server's scratch dir with a synced user on SQLite; (server, token)."""
+        d = make_scratch()
+        self.addCleanup(lambda: __import__("shutil").rmtree(d, ignore_errors=True))
+        srv = Server(env=self.env(DATABASE_URL="sqlite://" + os.path.join(d, "pdt.db")),
+                     tmpdir=d)
         token, _u = srv.register(srv.unique_email("copy"), "copy-password")
         r = srv.request("PUT", "/api/user/profile", {
             "github_token": "ghp_copy", "jira_email": "c@example.com", "jira_token": "jira-c",
@@ -77,10 +82,10 @@ class DbCopyTest(PdtTestCase):
             out[key] = (r.status, r.body)
         return out
 
-    def copy(self, src_db, dst_db, cwd):
+    def copy(self, src_db, dst_url, cwd):
         env = server_env(cwd, 1, "unused-secret-for-copy", "0" * 64)
-        return run_pdt(["db", "copy", "--from", "sqlite://" + src_db, "--to",
-                        "sqlite://" + dst_db], full_env=env, cwd=cwd, timeout=60)
+        return run_pdt(["db", "copy", "--from", "sqlite://" + src_db, "--to", dst_url],
+                       full_env=env, cwd=cwd, timeout=60)
 
     def test_round_trip_every_answer_identical(self):
         srv, token = self.populated()
@@ -89,11 +94,10 @@ class DbCopyTest(PdtTestCase):
         srv.stop(cleanup=False)
         dst_dir = make_scratch()
         self.addCleanup(lambda: __import__("shutil").rmtree(dst_dir, ignore_errors=True))
-        dst = os.path.join(dst_dir, "pdt.db")
-        res = self.copy(srv.db_path, dst, dst_dir)
+        res = self.copy(os.path.join(srv.tmpdir, "pdt.db"), database_url(dst_dir), dst_dir)
         self.assertEqual(res.returncode, 0, res.stderr)
         counts = dict(line.split() for line in res.stdout.strip().splitlines())
-        src = sqlite3.connect(srv.db_path)
+        src = sqlite3.connect(os.path.join(srv.tmpdir, "pdt.db"))
         try:
             for table, n in counts.items():
                 self.assertEqual(int(n), src.execute("SELECT count(*) FROM %s" % table)
@@ -105,6 +109,11 @@ class DbCopyTest(PdtTestCase):
             src.close()
         # Every table of the schema is copied (schema_migrations: the target's own).
         self.assertEqual(tables - {"schema_migrations"}, set(counts))
+        self.assertEqual(db_table_names(scratch_db(dst_dir)) - {"schema_migrations"},
+                         set(counts))
+        for table, n in counts.items():
+            self.assertEqual(db_query(scratch_db(dst_dir), "SELECT count(*) AS n FROM " + table)
+                             [0]["n"], int(n), table)
         self.assertGreater(int(counts["commits"]), 0)
         self.assertGreater(int(counts["jira_cards"]), 0)
         copy = Server(env=self.env(), tmpdir=dst_dir, jwt_secret=srv.jwt_secret,
@@ -125,16 +134,16 @@ class DbCopyTest(PdtTestCase):
         srv, _token = self.populated()
         srv.stop(cleanup=False)
         other = Server(env=self.env())
-        self.addCleanup(lambda: __import__("shutil").rmtree(other.tmpdir, ignore_errors=True))
+        self.addCleanup(other.stop)
         other.register(other.unique_email("x"), "other-password")
         other.stop(cleanup=False)
-        before = sqlite3.connect(other.db_path).execute("SELECT count(*) FROM users").fetchone()
-        res = self.copy(srv.db_path, other.db_path, other.tmpdir)
+        target = other.db_path if PG else "sqlite://" + other.db_path
+        before = db_query(other.db_path, "SELECT count(*) AS n FROM users")
+        res = self.copy(os.path.join(srv.tmpdir, "pdt.db"), target, other.tmpdir)
         self.assertEqual(res.returncode, 2, res.stderr)
         self.assertIn("not empty", res.stderr)
         self.assertEqual(res.stdout, "")
-        after = sqlite3.connect(other.db_path).execute("SELECT count(*) FROM users").fetchone()
-        self.assertEqual(before, after)
+        self.assertEqual(db_query(other.db_path, "SELECT count(*) AS n FROM users"), before)
 
     def test_usage(self):
         d = make_scratch()

@@ -1,4 +1,6 @@
-"""Several `pdt serve` replicas on one database (issue 10, phase 3).
+"""Several `pdt serve` replicas on one database (issue 10, phase 3): one SQLite
+file, or one PostgreSQL database when the harness runs on PostgreSQL
+(PDT_TEST_PG_STATE; ctest -L system_pg).
 
 The replicas share one database (DATABASE_URL of the first one) and divide
 the background work through leases on the sync_status rows: each user's pass
@@ -16,7 +18,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeGitHub  # noqa: E402
-from harness import PdtTestCase, Server, db_query, wait_for  # noqa: E402
+from harness import PG, PdtTestCase, Server, db_query, wait_for  # noqa: E402
 from test_sync_commits import DAY, expected_commits  # noqa: E402
 
 REPLICA_RE = re.compile(r"lease replica=(r-[0-9a-f]+)")
@@ -57,7 +59,7 @@ class ReplicaCase(PdtTestCase):
         server, stops it and returns [(api token, repo)], the shared database
         URL and the first server (for its secrets)."""
         setup = Server(env=self.base_env())
-        self.addCleanup(lambda: __import__("shutil").rmtree(setup.tmpdir, ignore_errors=True))
+        self.addCleanup(setup.stop)  # removes its scratch dir (and PG database)
         users = []
         for i in range(self.USERS):
             tok, u = setup.register(setup.unique_email("rep"), "replica-password")
@@ -69,7 +71,8 @@ class ReplicaCase(PdtTestCase):
             users.append((tok, repo))
         setup.stop(cleanup=False)
         self.setup_srv = setup
-        self.db_url = "sqlite://" + setup.db_path
+        # db_path: the SQLite file, or the postgres:// URL (harness PG mode).
+        self.db_url = setup.db_path if PG else "sqlite://" + setup.db_path
         return users
 
     def start_replica(self, **kw):
@@ -189,7 +192,7 @@ class KillReplicaTest(ReplicaCase):
         self.assertTrue(done, "not every user was synced after the kill")
         self.assert_truth(others[0], users)
         dup = db_query(db, "SELECT count(*) AS n FROM (SELECT repo_id, sha FROM commits "
-                       "GROUP BY repo_id, sha HAVING count(*) > 1)")
+                       "GROUP BY repo_id, sha HAVING count(*) > 1) AS d")
         self.assertEqual(dup[0]["n"], 0)
         logs = others[0].log_text() + others[1].log_text()
         for uid in held:

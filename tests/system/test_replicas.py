@@ -76,7 +76,7 @@ class ReplicaCase(PdtTestCase):
         return users
 
     def start_replica(self, **kw):
-        env = self.base_env(DATABASE_URL=self.db_url, SYNC_ENABLED="true", **kw)
+        env = self.base_env(**dict({"DATABASE_URL": self.db_url, "SYNC_ENABLED": "true"}, **kw))
         s = Server(env=env, jwt_secret=self.setup_srv.jwt_secret,
                    encryption_key=self.setup_srv.encryption_key)
         self.addCleanup(s.stop)
@@ -206,6 +206,32 @@ class KillReplicaTest(ReplicaCase):
             self.assertGreater(min(after) - killed_at, 1.0, "user %d taken over early" % uid)
         rows = db_query(db, "SELECT count(*) AS n FROM sync_status WHERE lease_owner = ?", (vid,))
         self.assertEqual(rows[0]["n"], 0)
+
+
+class TriggerJoinsReplicaTest(ReplicaCase):
+    USERS = 1
+    COMMITS = 30
+
+    def test_manual_trigger_joins_the_pass_another_replica_runs(self):
+        users = self.make_users()
+        tok, repo = users[0]
+        self.gh.set_faults(latency_ms=400)
+        worker = self.start_replica(SYNC_INTERVAL_COMMITS="1h")
+        wid = self.replica_id(worker)
+        other = self.start_replica(SYNC_ENABLED="false")
+        db = self.setup_srv.db_path
+        held = lambda: db_query(db, "SELECT count(*) AS n FROM sync_status WHERE "
+                                "lease_owner = ?", (wid,))[0]["n"] == 1
+        self.assertTrue(wait_for(held, timeout=20, step=0.02), "the worker never leased")
+        r = other.request("POST", "/api/sync/commits", token=tok, timeout=40)
+        self.assertStatus(r, 200)
+        self.assertEqual([(x["repo_id"], x["error"]) for x in r.body["results"]],
+                         [(repo["id"], "")])
+        self.assertIn("held elsewhere; joining that pass", other.log_text())
+        # One pass only: the branches were listed once, by the worker.
+        self.assertEqual(len(self.gh.requests_for(path_contains="/branches")), 1)
+        self.assertEqual(set(self.stored_shas(other, tok, repo)),
+                         set(expected_commits(self.gh, "rep000", "app")))
 
 
 class SharedBudgetTest(ReplicaCase):

@@ -174,7 +174,7 @@ static int serve(config *cfg, store *st)
 	};
 	hc.routes = api_routes(&hc.nroutes);
 	sync.leases = lease_start(st, cfg->sync_lease_ttl_ns / TIMEUTIL_NS_PER_MS);
-	sync.budgets = budget_new(st);
+	sync.budgets = budget_new(st, cfg->sync_max_wait_ns / TIMEUTIL_NS_PER_MS);
 	if (sync.client)
 		budget_install(sync.budgets, sync.client);
 	app.triggers = sync.leases ? trigger_start(&sync) : NULL;

@@ -31,6 +31,7 @@ typedef struct slot {
 
 struct budget {
 	store *st;
+	int64_t max_wait_ms; /* longer Retry-Afters are not shared */
 	pthread_mutex_t mu;
 	uint64_t tick;
 	atomic_llong round_trips;
@@ -38,10 +39,11 @@ struct budget {
 	slot s[BUDGET_SLOTS];
 };
 
-budget *budget_new(store *st)
+budget *budget_new(store *st, int64_t max_wait_ms)
 {
 	budget *b = xcalloc(1, sizeof *b);
 	b->st = st;
+	b->max_wait_ms = max_wait_ms;
 	pthread_mutex_init(&b->mu, NULL);
 	return b;
 }
@@ -278,6 +280,10 @@ void budget_record(void *ctx, const char *key, long status, int64_t remaining, i
 		   int64_t retry_after_ms, int64_t now_ms)
 {
 	budget *b = ctx;
+	/* A Retry-After past SYNC_MAX_WAIT defers the pass that got it, as on
+	 * one replica; the next pass asks the upstream again. */
+	if (retry_after_ms > b->max_wait_ms)
+		retry_after_ms = -1;
 	learn l = {.status = status, .now = now_ms, .remaining = remaining, .reset = reset_s,
 		   .retry_after = retry_after_ms};
 	pthread_mutex_lock(&b->mu);

@@ -32,7 +32,9 @@
  * announce no budget (Jira, some GitLab) are marked free for
  * BUDGET_FREE_S seconds: no reservation, one round trip per minute.
  * A Retry-After (429, secondary limits) blocks the token for every replica,
- * so they do not all retry at once.
+ * so they do not all retry at once; one longer than SYNC_MAX_WAIT is not
+ * shared (the pass that got it defers, as on one replica, and the next pass
+ * asks the upstream again).
  *
  * Cost: budget_round_trips() counts the database transactions.
  *
@@ -55,7 +57,8 @@
 
 typedef struct budget budget;
 
-budget *budget_new(store *st);
+/* max_wait_ms: SYNC_MAX_WAIT (see Learning). */
+budget *budget_new(store *st, int64_t max_wait_ms);
 void budget_free(budget *b);
 /* Installs b on c (upstream_client_set_budget). */
 void budget_install(budget *b, upstream_client *c);

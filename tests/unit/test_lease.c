@@ -164,7 +164,7 @@ static void test_manual_claim_conflicts_while_held(void **state)
 static void test_budget_probe_then_batches_within_budget(void **state)
 {
 	fixture *f = *state;
-	budget *r1 = budget_new(f->s), *r2 = budget_new(f->s);
+	budget *r1 = budget_new(f->s, 60000), *r2 = budget_new(f->s, 60000);
 	int64_t reset_s = NOW / 1000 + 60;
 	/* Unknown window: one probe goes, the other replica waits for its answer. */
 	assert_int_equal(budget_acquire(r1, KEY, NOW), 0);
@@ -193,7 +193,7 @@ static void test_budget_probe_then_batches_within_budget(void **state)
 static void test_budget_large_window_costs_few_round_trips(void **state)
 {
 	fixture *f = *state;
-	budget *r1 = budget_new(f->s), *r2 = budget_new(f->s);
+	budget *r1 = budget_new(f->s, 60000), *r2 = budget_new(f->s, 60000);
 	int64_t reset_s = NOW / 1000 + 3600;
 	assert_int_equal(budget_acquire(r1, KEY, NOW), 0);
 	budget_record(r1, KEY, 200, 4999, reset_s, -1, NOW);
@@ -207,7 +207,7 @@ static void test_budget_large_window_costs_few_round_trips(void **state)
 	assert_int_equal(budget_acquire(r2, KEY, NOW + 5000), 0);
 	budget_free(r1);
 	budget_free(r2);
-	budget *r3 = budget_new(f->s);
+	budget *r3 = budget_new(f->s, 60000);
 	int sent = 0;
 	while (budget_acquire(r3, KEY, NOW + 5001) == 0 && sent < 5000)
 		sent++;
@@ -219,7 +219,7 @@ static void test_budget_large_window_costs_few_round_trips(void **state)
 static void test_budget_retry_after_blocks_everyone(void **state)
 {
 	fixture *f = *state;
-	budget *r1 = budget_new(f->s), *r2 = budget_new(f->s);
+	budget *r1 = budget_new(f->s, 60000), *r2 = budget_new(f->s, 60000);
 	assert_int_equal(budget_acquire(r1, KEY, NOW), 0);
 	budget_record(r1, KEY, 200, 100, NOW / 1000 + 600, -1, NOW);
 	assert_int_equal(budget_acquire(r2, KEY, NOW), 0);
@@ -228,6 +228,11 @@ static void test_budget_retry_after_blocks_everyone(void **state)
 	int64_t w = budget_acquire(r2, KEY, NOW + 1 + BUDGET_BATCH_MS);
 	assert_true(w > 3000 && w <= 4000);
 	assert_int_equal(budget_acquire(r2, KEY, NOW + 5002), 0);
+	/* Past SYNC_MAX_WAIT (60 s here) a Retry-After is not shared. */
+	budget_record(r1, KEY, 429, -1, -1, 61000, NOW + 5003);
+	budget *r3 = budget_new(f->s, 60000); /* no local batch: asks the row */
+	assert_int_equal(budget_acquire(r3, KEY, NOW + 5004), 0);
+	budget_free(r3);
 	budget_free(r1);
 	budget_free(r2);
 }
@@ -235,7 +240,7 @@ static void test_budget_retry_after_blocks_everyone(void **state)
 static void test_budget_upstream_without_headers_is_free(void **state)
 {
 	fixture *f = *state;
-	budget *r1 = budget_new(f->s), *r2 = budget_new(f->s);
+	budget *r1 = budget_new(f->s, 60000), *r2 = budget_new(f->s, 60000);
 	assert_int_equal(budget_acquire(r1, "jira:00", NOW), 0);
 	budget_record(r1, "jira:00", 200, -1, -1, -1, NOW + 5);
 	int64_t trips = budget_round_trips(r2);

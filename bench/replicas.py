@@ -16,10 +16,10 @@ lease statements per user pass (claim, release, ensures, empty claims,
 heartbeats) and budget round trips per user pass.
 Aim: 3 replicas >= 2.5 x 1 replica (STRICT=1: a miss exits 1).
 env: USERS=90 BRANCHES=3 COMMITS=100 LATENCY_MS=50 TIMEOUT=300 PDT_BIN STRICT=1
+     PDT_TEST_PG_STATE=<state file of tests/pg/pgcluster.py start>: on PostgreSQL
 """
 import os
 import re
-import shutil
 import sys
 import threading
 import time
@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 
 from fakes import FakeGitHub  # noqa: E402
-from harness import Server, db_query  # noqa: E402
+from harness import PG, Server, db_query  # noqa: E402
 
 USERS = int(os.environ.get("USERS", "90"))
 BRANCHES = int(os.environ.get("BRANCHES", "3"))
@@ -64,7 +64,7 @@ def run(n_replicas):
         setup.stop(cleanup=False)
         gh.set_faults(latency_ms=LATENCY)
         env = dict(base, SYNC_ENABLED="true", SYNC_INTERVAL_COMMITS="1h",
-                   DATABASE_URL="sqlite://" + setup.db_path)
+                   DATABASE_URL=setup.db_path if PG else "sqlite://" + setup.db_path)
         t0 = time.monotonic()
         gh.reset_log()
         reps = [Server(env=env, jwt_secret=setup.jwt_secret,
@@ -102,7 +102,7 @@ def run(n_replicas):
             for r in reps:
                 r.stop()
         commits = db_query(setup.db_path, "SELECT count(*) AS n FROM commits")[0]["n"]
-        shutil.rmtree(setup.tmpdir, ignore_errors=True)
+        setup.stop()  # removes its scratch dir (and its PostgreSQL database)
         users = lease = budget = 0
         for m in PASS_RE.finditer(logs):
             users += int(m.group(1))
@@ -116,8 +116,9 @@ def run(n_replicas):
 
 
 def main():
-    print("replicas bench: USERS=%d BRANCHES=%d COMMITS=%d LATENCY_MS=%d (SQLite, shared file)"
-          % (USERS, BRANCHES, COMMITS, LATENCY))
+    print("replicas bench: USERS=%d BRANCHES=%d COMMITS=%d LATENCY_MS=%d (%s)"
+          % (USERS, BRANCHES, COMMITS, LATENCY,
+             "PostgreSQL, one database" if PG else "SQLite, one shared file"))
     res = {}
     for n in (1, 3):
         r = run(n)

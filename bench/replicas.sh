@@ -4,6 +4,7 @@
 # the lease overhead per user pass (extra database statements). See
 # bench/replicas.py for the steps and the variables (USERS, BRANCHES, COMMITS,
 # LATENCY_MS, TIMEOUT, STRICT). BUILD_DIR=build, SKIP_BUILD=1 as the others.
+# PG=1: the same on a throwaway PostgreSQL cluster (tests/pg/pgcluster.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
@@ -14,4 +15,11 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
 fi
 [[ -x $BUILD/pdt ]] || { echo "replicas.sh: no $BUILD/pdt" >&2; exit 1; }
 export PDT_BIN=$BUILD/pdt
+if [[ ${PG:-0} == 1 ]]; then
+    STATE=$(mktemp -d "${TMPDIR:-/tmp}/pdt-replicas-pg.XXXXXX")/cluster.json
+    python3 "$ROOT/tests/pg/pgcluster.py" start "$STATE" >/dev/null
+    trap 'python3 "$ROOT/tests/pg/pgcluster.py" stop "$STATE" >/dev/null; rm -rf "$(dirname "$STATE")"' EXIT
+    PDT_TEST_PG_STATE=$STATE python3 "$ROOT/bench/replicas.py"
+    exit $?
+fi
 exec python3 "$ROOT/bench/replicas.py"

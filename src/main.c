@@ -1,5 +1,5 @@
 /*
- * pdt — command line: serve | sync | migrate | db backup | version | --help.
+ * pdt — command line: serve | sync | migrate | db backup | db copy | version | --help.
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 #include <curl/curl.h>
@@ -26,6 +26,7 @@
 #include "http/server.h"
 #include "store/backup.h"
 #include "store/store.h"
+#include "sync/budget.h"
 #include "sync/commits.h"
 #include "sync/jira.h"
 #include "upstream/client.h"
@@ -52,6 +53,10 @@ static const char *usage_text =
 	"               write a consistent, integrity-checked copy of the SQLite\n"
 	"               database to PATH while pdt serve keeps running; refuses an\n"
 	"               existing PATH unless --force (PostgreSQL: use pg_dump; exit 2)\n"
+	"  db copy --from URL --to URL\n"
+	"               copy a whole database into an empty one (e.g. sqlite://./data/pdt.db\n"
+	"               to postgres://...), ids kept, row counts checked; prints the counts;\n"
+	"               exit 2 when the target is not empty\n"
 	"  version      print the version and exit\n"
 	"  help, --help show this text\n"
 	"\n"
@@ -68,6 +73,8 @@ static const char *usage_text =
 	"  JIRA_FIRST_SYNC_TIMEOUT (20s: the first Jira pass a /api/jira read waits for)\n"
 	"  SYNC_WAIT (25s: how long POST /api/sync/* waits before answering 202)\n"
 	"  SYNC_MAX_WAIT (60s: longer Retry-After / rate-limit resets defer to the next pass)\n"
+	"  SYNC_LEASE_TTL (30s: a replica's claim on a user's pass; a dead replica's work\n"
+	"               moves to another after at most this long)\n"
 	"  METRICS_TOKEN (unset: /metrics is open; set: it needs Authorization: Bearer <it>)\n"
 	"  REGISTRATION_ENABLED (true)  UPSTREAM_ALLOW_LOOPBACK (false)  UPSTREAM_ALLOW_HTTP (false)\n"
 	"  UPSTREAM_DENY_PRIVATE (false: private ranges are allowed for self-hosted GitLab/Jira)\n"
@@ -182,7 +189,11 @@ static int serve(config *cfg, store *st)
 		.cors_origins = cfg->cors_allowed_origins, .auth = api_authenticate, .app = &app,
 	};
 	hc.routes = api_routes(&hc.nroutes);
-	app.triggers = trigger_start(&sync);
+	sync.leases = lease_start(st, cfg->sync_lease_ttl_ns / TIMEUTIL_NS_PER_MS);
+	sync.budgets = budget_new(st, cfg->sync_max_wait_ns / TIMEUTIL_NS_PER_MS);
+	if (sync.client)
+		budget_install(sync.budgets, sync.client);
+	app.triggers = sync.leases ? trigger_start(&sync) : NULL;
 	if (!app.triggers) {
 		rc = 1;
 		goto cleanup;
@@ -220,7 +231,9 @@ cleanup:
 	trigger_free(app.triggers);
 	scheduler_free(app.worker);
 	autoreport_free(reports);
+	lease_free(sync.leases);
 	upstream_client_free(sync.client);
+	budget_free(sync.budgets);
 	userlock_free(sync.locks);
 	tokencache_free(app.tokens);
 	throttle_free(app.logins);
@@ -438,14 +451,10 @@ cleanup:
 }
 
 /* pdt db backup [--force] PATH (see store/backup.h). */
-static int cmd_db(int argc, char **argv)
+static int cmd_db_backup(int argc, char **argv)
 {
 	backup_opts o = {.sleep_ms = -1};
 	const char *path = NULL;
-	if (argc < 3 || strcmp(argv[2], "backup") != 0) {
-		fprintf(stderr, "pdt: db: unknown or missing subcommand (pdt db backup PATH)\n");
-		return EXIT_USAGE;
-	}
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0 && !o.force)
 			o.force = true;
@@ -478,6 +487,76 @@ static int cmd_db(int argc, char **argv)
 cleanup:
 	config_release(&cfg);
 	return rc;
+}
+
+/* Opens and migrates one side of a copy (pool of 1). */
+static int open_copy_side(const char *url, store **st)
+{
+	char err[512];
+	int applied = 0;
+	if (store_open(url, 1, st, err, sizeof err)) {
+		fprintf(stderr, "pdt: db copy: %s\n", err);
+		return 1;
+	}
+	if (store_migrate(*st, &applied)) {
+		fprintf(stderr, "pdt: db copy: database migration failed (see log)\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* pdt db copy --from URL --to URL */
+static int cmd_db_copy(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	bool copy = true;
+	for (int i = 3; copy && i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else
+			copy = false;
+	}
+	if (!copy || !from || !to || argc != 7) {
+		fprintf(stderr, "pdt: usage: pdt db copy --from URL --to URL\n");
+		return EXIT_USAGE;
+	}
+	config cfg = {0};
+	store *src = NULL, *dst = NULL;
+	int64_t counts[STORE_COPY_TABLES];
+	char err[512];
+	int rc = load_config(&cfg, false);
+	if (!rc)
+		rc = open_copy_side(from, &src);
+	if (!rc)
+		rc = open_copy_side(to, &dst);
+	if (!rc) {
+		pdt_err e = store_copy(src, dst, counts, err, sizeof err);
+		if (e) {
+			fprintf(stderr, "pdt: db copy: %s\n", err);
+			rc = e == PDT_ECONFLICT ? EXIT_USAGE : 1;
+		} else {
+			for (size_t i = 0; i < STORE_COPY_TABLES; i++)
+				printf("%-18s %lld\n", store_copy_table_name(i), (long long)counts[i]);
+		}
+	}
+	store_close(dst);
+	store_close(src);
+	config_release(&cfg);
+	return rc;
+}
+
+/* pdt db backup|copy ... */
+static int cmd_db(int argc, char **argv)
+{
+	if (argc > 2 && strcmp(argv[2], "backup") == 0)
+		return cmd_db_backup(argc, argv);
+	if (argc > 2 && strcmp(argv[2], "copy") == 0)
+		return cmd_db_copy(argc, argv);
+	fprintf(stderr, "pdt: db: unknown or missing subcommand (usage: pdt db backup [--force] "
+		"PATH | pdt db copy --from URL --to URL)\n");
+	return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

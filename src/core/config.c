@@ -396,6 +396,7 @@ static const var vars[] = {
 	{"JIRA_FIRST_SYNC_TIMEOUT", V_DUR, OFF(jira_first_sync_timeout_ns), "20s", 0, 0},
 	{"SYNC_WAIT", V_DUR, OFF(sync_wait_ns), "25s", 0, 0},
 	{"SYNC_MAX_WAIT", V_DUR, OFF(sync_max_wait_ns), "60s", 0, 0},
+	{"SYNC_LEASE_TTL", V_DUR, OFF(sync_lease_ttl_ns), "30s", 0, 0},
 	{"CORS_ALLOWED_ORIGINS", V_STR, OFF(cors_allowed_origins), "*", 0, 0},
 	{"METRICS_TOKEN", V_SECRET, OFF(metrics_token), NULL, 0, 0},
 	{"REGISTRATION_ENABLED", V_BOOL, OFF(registration_enabled), "true", 0, 0},

@@ -37,6 +37,10 @@ typedef struct config {
 					* before answering 202, default 25s, > 0 */
 	int64_t sync_max_wait_ns;      /* SYNC_MAX_WAIT: the longest Retry-After / rate-limit reset a
 					* pass sleeps on (longer ones defer), default 60s, > 0 */
+	int64_t sync_lease_ttl_ns;     /* SYNC_LEASE_TTL: how long a replica's claim on a (user,
+					* source) pass lasts unless its heartbeat (every third of
+					* it) extends it; a dead replica's work moves on after
+					* at most this long. Default 30s, > 0 */
 	char *cors_allowed_origins;    /* CORS_ALLOWED_ORIGINS, default "*" */
 	char *metrics_token;           /* METRICS_TOKEN: bearer token /metrics needs; NULL = open */
 	bool registration_enabled;     /* REGISTRATION_ENABLED, default true */

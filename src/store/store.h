@@ -307,8 +307,9 @@ pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, 
 /* status = "idle", nothing else: a pass that was cancelled (shutdown) did
  * not finish, so last_sync and last_error stay what the last one left. */
 pdt_err store_sync_status_abort(store *s, int64_t user_id, const char *source);
-/* Start-up after a crash: every "syncing" row becomes "idle". *n = rows changed. */
-pdt_err store_sync_status_reset(store *s, int64_t *n);
+/* Start-up after a crash: every "syncing" row no live replica holds (no
+ * lease, or one expired before now_ms) becomes "idle". *n = rows changed. */
+pdt_err store_sync_status_reset(store *s, int64_t now_ms, int64_t *n);
 /* next_sync = t for every user, for one source (rows created when missing). */
 pdt_err store_sync_status_set_next(store *s, const char *source, int64_t t);
 
@@ -375,6 +376,74 @@ pdt_err store_jira_workspace_set_first(store *s, int64_t user_id, const char *wo
 pdt_err store_jira_workspace_set_last_success(store *s, int64_t user_id, int64_t id, int64_t t);
 
 /* ---- Jira: sprints, cards and comments (per user and workspace) ---- */
+
+/* ---- leases: passes divided across replicas (store_lease.c) ----
+ *
+ * A (user, source) pass is run by whoever holds the lease on its
+ * sync_status row: lease_owner (a replica's id, at most STORE_OWNER_MAX
+ * bytes) until lease_expires (Unix ms), which the owner pushes forward while
+ * it works. next_due (Unix ms) is the shared schedule. Times are passed in
+ * (now_ms) so every replica uses its own clock the same way. */
+#define STORE_OWNER_MAX 64
+
+/* Creates the missing rows of every user with something to sync for source
+ * ("commits": a repository; "jira": complete settings), due at now_ms. */
+pdt_err store_lease_ensure(store *s, const char *source, int64_t now_ms);
+/* Claims the free row of source that is due the soonest (next_due <= now_ms
+ * or never scheduled) for owner until now_ms + ttl_ms. *user_id = 0 when
+ * none is due; *due_ms = its next_due (0 when never scheduled). */
+pdt_err store_lease_claim_due(store *s, const char *source, const char *owner, int64_t now_ms,
+			      int64_t ttl_ms, int64_t *user_id, int64_t *due_ms);
+/* Claims (user, source) whatever its schedule (a manual trigger): PDT_OK, or
+ * PDT_ECONFLICT while someone holds an unexpired lease on it. *was_syncing
+ * (may be NULL): the row said "syncing" (its last pass never finished). */
+pdt_err store_lease_claim(store *s, int64_t user_id, const char *source, const char *owner,
+			  int64_t now_ms, int64_t ttl_ms, bool *was_syncing);
+/* Pushes every lease owner holds to expires_ms (one statement). *n = rows. */
+pdt_err store_lease_extend(store *s, const char *owner, int64_t expires_ms, int64_t *n);
+/* Releases owner's lease on (user, source). next_due_ms > 0 also schedules
+ * the next pass (next_due, and next_sync = that instant rounded up to the
+ * second); 0 keeps the schedule. Someone else's lease is left alone. */
+pdt_err store_lease_release(store *s, int64_t user_id, const char *source, const char *owner,
+			    int64_t next_due_ms);
+/* Makes every row of source due at now_ms (an operator's wake-up). */
+pdt_err store_lease_wake(store *s, const char *source, int64_t now_ms);
+
+/* ---- rate-limit budgets shared by replicas (store_lease.c) ---- */
+
+typedef struct store_budget {
+	int64_t remaining;     /* -1: unknown */
+	int64_t reset_at;      /* Unix s; 0: unknown */
+	int64_t blocked_until; /* Unix ms; 0: none */
+} store_budget;
+
+/*
+ * Read-modify-write of key's budget in one write transaction: reads the row
+ * ({-1, 0, 0} when missing), calls fn(b, ctx) which may change it and
+ * returns whether to write it back. Two replicas never interleave.
+ */
+pdt_err store_budget_update(store *s, const char *key, int64_t now_ms,
+			    bool (*fn)(store_budget *b, void *ctx), void *ctx);
+
+/* ---- pdt db copy (store_copy.c) ---- */
+
+/* How many tables db copy moves, and their names in copy order (NULL past
+ * the end). schema_migrations is not copied: the target has run its own. */
+#define STORE_COPY_TABLES 14
+const char *store_copy_table_name(size_t i);
+
+/*
+ * Copies every table of from into to, both migrated to the same schema, in
+ * dependency order, keeping ids (PostgreSQL's id sequences are moved past
+ * them), in one write transaction on to, and checks that each table has as
+ * many rows in to as in from before committing. counts[i]: rows of table i.
+ * PDT_ECONFLICT: to is not empty; PDT_EINVAL: from has a table this copy
+ * does not know; anything else: a database error. err (one line) says why.
+ */
+pdt_err store_copy(store *from, store *to, int64_t counts[STORE_COPY_TABLES], char *err,
+		   size_t errlen);
+
+/* ---- Jira: sprints and cards (per user) ---- */
 
 typedef struct store_sprint {
 	int64_t id;

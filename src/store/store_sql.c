@@ -71,6 +71,39 @@
 	" FROM commits c JOIN repositories r ON r.id = c.repo_id "                         \
 	"WHERE r.user_id = ?1 AND c.date >= ?2 AND c.date < ?3"
 
+/* A user whose Jira settings are complete (t: the users table's name). */
+#define LEASE_JIRA_READY(t) t ".jira_email <> '' AND " t ".jira_token IS NOT NULL AND " \
+	"EXISTS (SELECT 1 FROM jira_workspaces w WHERE w.user_id = " t ".id AND "          \
+	"w.is_active <> 0 AND w.workspace <> '')"
+/* A row nobody holds, or whose holder stopped extending it (?4 = now ms). */
+#define LEASE_FREE(t) "(" t ".lease_owner IS NULL OR " t ".lease_expires < ?4)"
+/* Due at ?4 (a row never scheduled is due). */
+#define LEASE_IS_DUE(t) "(" t ".next_due IS NULL OR " t ".next_due <= ?4)"
+/* The rows of source ?1 due at ?4, free, of users who still have something
+ * to sync for it. */
+#define LEASE_DUE_FROM                                                                 \
+	"FROM sync_status s WHERE s.source = ?1 AND " LEASE_FREE("s")                   \
+	" AND " LEASE_IS_DUE("s") " AND ((?1 = 'commits' AND EXISTS " \
+	"(SELECT 1 FROM repositories r WHERE r.user_id = s.user_id)) OR (?1 = 'jira' AND " \
+	"EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND " LEASE_JIRA_READY("u") ")))"
+
+/* pdt db copy (store_copy.c): per table, its rows in primary-key order, the
+ * insert that keeps their ids, a count; PostgreSQL also moves the id
+ * sequence past the copied ids (OVERRIDING SYSTEM VALUE lets an identity
+ * column take them; serial columns ignore it). Tables and columns are the
+ * migrations'; store_copy.c refuses a source with a table not listed. */
+#define COPY_TABLE(ID, T, COLS, PARAMS)                                               \
+	[DB_COPY_SELECT_##ID] = {"SELECT " COLS " FROM " T " ORDER BY 1, 2"},        \
+	[DB_COPY_INSERT_##ID] = {"INSERT INTO " T " (" COLS ") VALUES (" PARAMS ")", \
+				 .postgres = "INSERT INTO " T " (" COLS ") OVERRIDING " \
+					     "SYSTEM VALUE VALUES (" PARAMS ")"},       \
+	[DB_COPY_COUNT_##ID] = {"SELECT count(*) FROM " T}
+#define COPY_SEQ(ID, T)                                                                \
+	[DB_COPY_SEQ_##ID] = {"SELECT 1",                                              \
+			      .postgres = "SELECT setval(pg_get_serial_sequence('" T "', " \
+					  "'id'), (SELECT COALESCE(max(id), 0) + 1 FROM " T \
+					  "), false)"}
+
 const db_sql db_sql_table[DB__COUNT] = {
 	[DB_PING] = {"SELECT 1"},
 
@@ -218,7 +251,10 @@ const db_sql db_sql_table[DB__COUNT] = {
 			       "jira_token IS NOT NULL AND EXISTS (SELECT 1 FROM jira_workspaces w "
 			       "WHERE w.user_id = users.id AND w.is_active <> 0 AND w.workspace <> '') "
 			       "ORDER BY id"},
-	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing'"},
+	/* Only rows no live replica holds: another replica's running pass stays
+	 * "syncing" (?1 = now ms). */
+	[DB_STATUS_RESET] = {"UPDATE sync_status SET status = 'idle' WHERE status = 'syncing' "
+			    "AND (lease_owner IS NULL OR lease_expires < ?1)"},
 	[DB_STATUS_SET_NEXT] = {"INSERT INTO sync_status (user_id, source, next_sync) SELECT id, ?1, ?2 FROM users "
 		"WHERE true ON CONFLICT (user_id, source) DO UPDATE SET next_sync = excluded.next_sync",
 		.postgres = "INSERT INTO sync_status (user_id, source, next_sync) "
@@ -323,6 +359,117 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_USERS_WITH_COMMITS] = {"SELECT DISTINCT r.user_id FROM commits c "
 				   "JOIN repositories r ON r.id = c.repo_id "
 				   "WHERE c.date >= ?1 AND c.date < ?2 ORDER BY r.user_id"},
+
+	/* Leases (store_lease.c, migration 007). Every condition on a lease is
+	 * re-checked by the UPDATE itself on the row it changes, so two replicas
+	 * can never both win one row: SQLite runs one writer at a time, and
+	 * PostgreSQL re-evaluates the WHERE of an UPDATE against the row version
+	 * it finally locks (READ COMMITTED). Times are Unix ms bound as values. */
+	[DB_LEASE_ENSURE_COMMITS] = {"INSERT INTO sync_status (user_id, source, next_due) "
+		"SELECT DISTINCT user_id, 'commits', CAST(?1 AS BIGINT) FROM repositories WHERE true "
+		"ON CONFLICT (user_id, source) DO NOTHING"},
+	[DB_LEASE_ENSURE_JIRA] = {"INSERT INTO sync_status (user_id, source, next_due) "
+		"SELECT id, 'jira', CAST(?1 AS BIGINT) FROM users WHERE " LEASE_JIRA_READY("users")
+		" ON CONFLICT (user_id, source) DO NOTHING"},
+	[DB_LEASE_CLAIM_DUE] = {"UPDATE sync_status SET lease_owner = ?2, lease_expires = ?3 "
+		"WHERE source = ?1 AND user_id = (SELECT s.user_id " LEASE_DUE_FROM
+		" ORDER BY COALESCE(s.next_due, 0), s.user_id LIMIT 1) AND " LEASE_FREE("sync_status")
+		" AND " LEASE_IS_DUE("sync_status") " RETURNING user_id, COALESCE(next_due, 0)",
+		/* SKIP LOCKED: a row another replica is claiming right now is
+		 * passed over for the next due one instead of waited for. */
+		.postgres = "UPDATE sync_status SET lease_owner = ?2, lease_expires = ?3 "
+		"WHERE source = ?1 AND user_id = (SELECT s.user_id " LEASE_DUE_FROM
+		" ORDER BY COALESCE(s.next_due, 0), s.user_id LIMIT 1 FOR UPDATE SKIP LOCKED) AND "
+		LEASE_FREE("sync_status") " AND " LEASE_IS_DUE("sync_status")
+		" RETURNING user_id, COALESCE(next_due, 0)"},
+	[DB_LEASE_CLAIM] = {"INSERT INTO sync_status (user_id, source, lease_owner, lease_expires) "
+		"VALUES (?1, ?2, ?3, ?5) ON CONFLICT (user_id, source) DO UPDATE SET "
+		"lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires "
+		"WHERE sync_status.lease_owner IS NULL OR sync_status.lease_expires < ?4 "
+		"RETURNING status"},
+	[DB_LEASE_EXTEND] = {"UPDATE sync_status SET lease_expires = ?2 WHERE lease_owner = ?1"},
+	[DB_LEASE_RELEASE] = {"UPDATE sync_status SET lease_owner = NULL, lease_expires = NULL, "
+		"next_due = COALESCE(?4, next_due), next_sync = COALESCE(?5, next_sync) "
+		"WHERE user_id = ?1 AND source = ?2 AND lease_owner = ?3"},
+	[DB_LEASE_WAKE] = {"UPDATE sync_status SET next_due = ?2 WHERE source = ?1 AND "
+		"(next_due IS NULL OR next_due > ?2)"},
+	/* Read then written in one transaction (store_budget_update): SQLite's
+	 * single writer serialises replicas; PostgreSQL needs the row lock. */
+	[DB_BUDGET_GET] = {"SELECT remaining, reset_at, blocked_until FROM ratelimit_budgets "
+		"WHERE key = ?1",
+		.postgres = "SELECT remaining, reset_at, blocked_until FROM ratelimit_budgets "
+		"WHERE key = ?1 FOR UPDATE"},
+	[DB_BUDGET_PUT] = {"INSERT INTO ratelimit_budgets (key, remaining, reset_at, blocked_until, "
+		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+		"remaining = excluded.remaining, reset_at = excluded.reset_at, "
+		"blocked_until = excluded.blocked_until, updated_at = excluded.updated_at"},
+	[DB_COPY_TABLES] = {"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+		"'sqlite_%' ORDER BY name",
+		.postgres = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+		"current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"},
+	COPY_TABLE(USERS, "users",
+		   "id, email, name, password_hash, github_token, gitlab_token, "
+		   "gitlab_url, jira_email, jira_token, jira_workspace, jira_username, "
+		   "jira_project_keys, created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14"),
+	COPY_SEQ(USERS, "users"),
+	COPY_TABLE(REPOS, "repositories",
+		   "id, user_id, name, owner, provider, url, is_valid, last_synced_at, "
+		   "created_at, default_branch, project_id, branches_etag, last_success_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"),
+	COPY_SEQ(REPOS, "repositories"),
+	COPY_TABLE(COMMITS, "commits",
+		   "id, repo_id, sha, message, author, author_email, branch, date, "
+		   "jira_card_key, has_link, created_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"),
+	COPY_SEQ(COMMITS, "commits"),
+	COPY_TABLE(LINKS, "commit_card_links",
+		   "id, commit_id, jira_card_key, linked_at",
+		   "?1, ?2, ?3, ?4"),
+	COPY_SEQ(LINKS, "commit_card_links"),
+	COPY_TABLE(HEADS, "branch_heads",
+		   "repo_id, name, sha",
+		   "?1, ?2, ?3"),
+	COPY_TABLE(WS, "jira_workspaces",
+		   "id, user_id, workspace, name, project_keys, is_active, last_success, "
+		   "created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9"),
+	COPY_SEQ(WS, "jira_workspaces"),
+	COPY_TABLE(SPRINTS, "sprints",
+		   "id, user_id, workspace_id, jira_sprint_id, board_id, name, state, start_date, "
+		   "end_date, complete_date, issues_synced_at, created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"),
+	COPY_SEQ(SPRINTS, "sprints"),
+	COPY_TABLE(CARDS, "jira_cards",
+		   "id, user_id, workspace_id, card_key, summary, status, assignee, issue_type, "
+		   "description, sprint_id, details_json, jira_updated_at, created_at, updated_at, "
+		   "jira_sprint_id",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15"),
+	COPY_SEQ(CARDS, "jira_cards"),
+	COPY_TABLE(COMMENTS, "jira_comments",
+		   "id, user_id, workspace_id, card_key, comment_id, author, author_email, body, "
+		   "commented_at, synced_at, created_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"),
+	COPY_SEQ(COMMENTS, "jira_comments"),
+	COPY_TABLE(TEMPLATES, "report_templates",
+		   "id, user_id, name, content, is_default, created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7"),
+	COPY_SEQ(TEMPLATES, "report_templates"),
+	COPY_TABLE(REPORTS, "reports",
+		   "id, user_id, template_id, report_type, period, title, content, file_url, "
+		   "created_at, updated_at",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"),
+	COPY_SEQ(REPORTS, "reports"),
+	COPY_TABLE(AUTOSTATE, "report_auto_state",
+		   "user_id, last_daily, last_monthly",
+		   "?1, ?2, ?3"),
+	COPY_TABLE(STATUS, "sync_status",
+		   "user_id, source, status, last_sync, next_sync, last_error, "
+		   "last_success, lease_owner, lease_expires, next_due",
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"),
+	COPY_TABLE(BUDGETS, "ratelimit_budgets",
+		   "key, remaining, reset_at, blocked_until, updated_at",
+		   "?1, ?2, ?3, ?4, ?5"),
 };
 
 const char *db_sql_text(db_dialect d, db_stmt_id id)

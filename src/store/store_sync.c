@@ -242,7 +242,7 @@ pdt_err store_sync_status_finish(store *s, int64_t user_id, const char *source, 
 	return status_write(s, DB_STATUS_FINISH, user_id, source, now, error);
 }
 
-pdt_err store_sync_status_reset(store *s, int64_t *n)
+pdt_err store_sync_status_reset(store *s, int64_t now_ms, int64_t *n)
 {
 	db_conn *c = NULL;
 	*n = 0;
@@ -250,6 +250,8 @@ pdt_err store_sync_status_reset(store *s, int64_t *n)
 	if (rc)
 		return rc;
 	db_stmt *st = db_stmt_get(c, DB_STATUS_RESET);
+	if (st)
+		db_bind_int64(st, 1, now_ms);
 	rc = st ? db_step_done(st) : PDT_ESTORE;
 	if (!rc)
 		*n = db_changes(st);

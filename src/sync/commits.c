@@ -350,6 +350,69 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 	return rc;
 }
 
+/* The error recorded for repository name in a summary of
+ * summarise_errors() ("o/r: error; o/r2: error"), or "". */
+static char *recorded_error(const char *summary, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = summary; p && *p;) {
+		if (strncmp(p, name, nl) == 0 && strncmp(p + nl, ": ", 2) == 0) {
+			const char *e = p + nl + 2, *end = strstr(e, "; ");
+			return end ? xstrndup(e, (size_t)(end - e)) : xstrdup(e);
+		}
+		p = strstr(p, "; ");
+		p = p ? p + 2 : NULL;
+	}
+	return xstrdup("");
+}
+
+/* What another replica's pass recorded, as a report (see sync_commits_user). */
+static pdt_err status_report(sync_ctx *ctx, int64_t user_id, sync_report **out)
+{
+	struct store_repo_list l = {0};
+	store_sync_status st;
+	pdt_err rc = store_sync_status_get(ctx->st, user_id, SOURCE, &st);
+	if (!rc)
+		rc = store_repo_list(ctx->st, user_id, &l);
+	if (rc) {
+		store_sync_status_release(&st);
+		return rc;
+	}
+	sync_report *r = sync_report_new(l.n);
+	for (size_t i = 0; i < l.n; i++) {
+		sync_repo_report *x = &r->repos[i];
+		char name[512];
+		snprintf(name, sizeof name, "%s/%s", l.items[i].owner, l.items[i].name);
+		x->repo_id = l.items[i].id;
+		x->repo_name = xstrdup(name);
+		x->provider = xstrdup(l.items[i].provider);
+		x->error = recorded_error(st.last_error, name);
+	}
+	store_repo_list_release(&l);
+	store_sync_status_release(&st);
+	*out = r;
+	return PDT_OK;
+}
+
+/* The manual pass under the user's lock, across replicas (lease.h). */
+static pdt_err leased_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
+			   sync_report **out)
+{
+	lease_outcome o = lease_enter_manual(ctx->leases, user_id, SOURCE, deadline_ms,
+					     ctx->client);
+	pdt_err rc;
+	if (o == LEASE_RUN) {
+		rc = locked_pass(ctx, user_id, deadline_ms, out);
+		lease_release(ctx->leases, user_id, SOURCE, 0);
+		return rc;
+	}
+	rc = upstream_client_cancelled(ctx->client) ? PDT_ECANCELLED : PDT_ETIMEOUT;
+	if (o == LEASE_JOINED)
+		rc = status_report(ctx, user_id, out);
+	userlock_leave(ctx->locks, user_id, SOURCE, *out);
+	return rc;
+}
+
 pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 			  sync_report **out)
 {
@@ -359,6 +422,8 @@ pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 		*out = joined;
 		return joined ? PDT_OK : PDT_ESTORE;
 	}
+	if (ctx->leases)
+		return leased_pass(ctx, user_id, deadline_ms, out);
 	return locked_pass(ctx, user_id, deadline_ms, out);
 }
 

@@ -34,6 +34,7 @@
 
 #include "core/config.h"
 #include "store/store.h"
+#include "sync/lease.h"
 #include "sync/report.h"
 #include "sync/userlock.h"
 #include "upstream/client.h"
@@ -43,6 +44,12 @@ typedef struct sync_ctx {
 	const config *cfg;
 	upstream_client *client;
 	userlock *locks;
+	/* Passes divided across replicas (sync/lease.h); NULL: this process is
+	 * alone (`pdt sync`, tests), the per-user lock is all there is. */
+	lease *leases;
+	/* The shared rate-limit budgets installed on client (sync/budget.h), for
+	 * the pass log's round-trip count; NULL when none. */
+	struct budget *budgets;
 } sync_ctx;
 
 /* The rate-limit identity of a token: "provider:" + 16 hex digits of its
@@ -68,8 +75,16 @@ void sync_ratelimit_key(const char *provider, const char *token, char out[SYNC_K
 pdt_err sync_commits_user(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 			  sync_report **out);
 
-/* The same, but when the user's pass is already running it returns
- * PDT_ECONFLICT at once instead of waiting (the background worker). */
+/* With ctx->leases, the manual pass (sync_commits_user) also claims the
+ * (user, "commits") lease; while another replica's pass holds it, it waits
+ * for that pass (bounded by deadline_ms) and returns the result recorded in
+ * the sync status: every repository of the user, with the error recorded for
+ * it ("" when none) and new_commits/total_fetched 0 (those counts stayed in
+ * the other replica); PDT_ETIMEOUT when the deadline came first.
+ *
+ * The same, but when the user's pass is already running it returns
+ * PDT_ECONFLICT at once instead of waiting (the background worker, which
+ * holds the lease already). */
 pdt_err sync_commits_user_try(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 			      sync_report **out);
 

@@ -598,6 +598,31 @@ static pdt_err locked_pass(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
 	return rep->rc;
 }
 
+/* The manual pass under the user's lock, across replicas (sync/lease.h):
+ * when another replica's pass held the lease, what it recorded (its error;
+ * sprints and cards 0: those counts stayed in that replica). */
+static pdt_err leased_pass(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
+			   int64_t deadline_ms, sync_report **out)
+{
+	lease_outcome o = lease_enter_manual(ctx->leases, user_id, SOURCE, deadline_ms,
+					     ctx->client);
+	if (o == LEASE_RUN) {
+		pdt_err rc = locked_pass(ctx, user_id, workspace_id, deadline_ms, out);
+		lease_release(ctx->leases, user_id, SOURCE, 0);
+		return rc;
+	}
+	pdt_err rc = upstream_client_cancelled(ctx->client) ? PDT_ECANCELLED : PDT_ETIMEOUT;
+	store_sync_status st;
+	if (o == LEASE_JOINED && (rc = store_sync_status_get(ctx->st, user_id, SOURCE, &st)) == 0) {
+		sync_report *rep = sync_report_new(0);
+		rep->error = xstrdup(st.last_error ? st.last_error : "");
+		store_sync_status_release(&st);
+		*out = rep;
+	}
+	userlock_leave(ctx->locks, user_id, SOURCE, *out);
+	return rc;
+}
+
 pdt_err sync_jira_user_bounded(sync_ctx *ctx, int64_t user_id, int64_t max_ms,
 				sync_report **out)
 {
@@ -613,8 +638,10 @@ pdt_err sync_jira_workspace_bounded(sync_ctx *ctx, int64_t user_id, int64_t work
 		*out = joined;
 		return joined ? joined->rc : PDT_ESTORE;
 	}
-	return locked_pass(ctx, user_id, workspace_id,
-			   max_ms > 0 ? timeutil_mono_ms() + max_ms : 0, out);
+	int64_t deadline = max_ms > 0 ? timeutil_mono_ms() + max_ms : 0;
+	if (ctx->leases)
+		return leased_pass(ctx, user_id, workspace_id, deadline, out);
+	return locked_pass(ctx, user_id, workspace_id, deadline, out);
 }
 
 pdt_err sync_jira_user(sync_ctx *ctx, int64_t user_id, sync_report **out)

@@ -79,6 +79,7 @@ struct upstream_client {
 	xfer *pending_head, *pending_tail; /* under mu: handed over, not yet in the multi */
 	xfer *active;                      /* loop thread only: in the multi */
 	ratelimit_table *rl;
+	upstream_budget budget; /* set before use; acquire NULL: none */
 	atomic_uint_fast64_t rng;
 };
 
@@ -663,6 +664,9 @@ static outcome attempt(upstream_client *c, const upstream_req *req, upstream_res
 	xfer_run(c, &x);
 	count_attempt(req, x.status);
 	ratelimit_record(c->rl, req->ratelimit_key, x.hdr.rl_remaining, x.hdr.rl_reset);
+	if (c->budget.record && req->ratelimit_key && x.status)
+		c->budget.record(c->budget.ctx, req->ratelimit_key, x.status, x.hdr.rl_remaining,
+				 x.hdr.rl_reset, x.hdr.retry_after_ms, ratelimit_wall_ms());
 	if (x.status == 304)
 		atomic_fetch_add(&c->stats.not_modified, 1);
 	o = classify(&x);
@@ -736,6 +740,8 @@ static pdt_err gate(upstream_client *c, const upstream_req *req, upstream_resp *
 		if (time_left_ms(req) <= 0)
 			return fail_deadline(resp);
 		int64_t w = ratelimit_wait_ms(c->rl, req->ratelimit_key, ratelimit_wall_ms());
+		if (w <= 0 && c->budget.acquire && req->ratelimit_key)
+			w = c->budget.acquire(c->budget.ctx, req->ratelimit_key, ratelimit_wall_ms());
 		if (w <= 0)
 			return PDT_OK;
 		if (w > c->o.max_wait_ms || w > time_left_ms(req)) {
@@ -810,6 +816,12 @@ static pdt_err retry_loop(upstream_client *c, const upstream_req *req, upstream_
 }
 
 /* ---- public ---- */
+
+void upstream_client_set_budget(upstream_client *c, const upstream_budget *b)
+{
+	upstream_budget none = {0};
+	c->budget = b ? *b : none;
+}
 
 void upstream_resp_release(upstream_resp *r)
 {

@@ -78,6 +78,27 @@ void upstream_client_cancel(upstream_client *c);
 bool upstream_client_cancelled(upstream_client *c);
 upstream_stats *upstream_client_stats(upstream_client *c);
 
+/*
+ * A rate-limit budget shared beyond this process (sync/budget.h keeps it in
+ * the database, so replicas on one token spend one budget). Both calls are
+ * made only for requests with a ratelimit_key, from caller threads, and must
+ * be thread-safe. acquire: before each attempt, after the local table let it
+ * go: 0 = send now (one unit taken), else milliseconds to wait before asking
+ * again (waited like a spent budget: SYNC_MAX_WAIT and the deadline apply).
+ * record: what an answer (HTTP status) announced (remaining/reset as the
+ * headers said, -1 absent; retry_after_ms -1 absent). now_ms: wall clock, Unix ms.
+ */
+typedef struct upstream_budget {
+	void *ctx;
+	int64_t (*acquire)(void *ctx, const char *key, int64_t now_ms);
+	void (*record)(void *ctx, const char *key, long status, int64_t remaining,
+		       int64_t reset_s, int64_t retry_after_ms, int64_t now_ms);
+} upstream_budget;
+
+/* Installs b (copied) before the client is used by any other thread; NULL
+ * removes it. */
+void upstream_client_set_budget(upstream_client *c, const upstream_budget *b);
+
 typedef struct upstream_req {
 	const char *method;          /* NULL = "GET" ("POST" when body is set) */
 	const char *url;

@@ -4,19 +4,32 @@
  * worker/scheduler: the embedded background worker of `pdt serve`.
  *
  * Threads. Two loop threads, one per source (commits, jira), each with its
- * own interval (SYNC_INTERVAL_COMMITS, SYNC_INTERVAL_JIRA). A loop runs a
- * pass at start-up and then one every interval, timed on CLOCK_MONOTONIC
- * from the start of the previous pass. Between passes it sleeps on a
- * condition variable, so a shutdown (or scheduler_wake) ends the wait at
- * once. With SYNC_ENABLED=false scheduler_start starts nothing and no
- * upstream request is ever made by the worker.
+ * own interval (SYNC_INTERVAL_COMMITS, SYNC_INTERVAL_JIRA). With SYNC_ENABLED
+ * =false scheduler_start starts nothing and no upstream request is ever made
+ * by the worker.
  *
- * A pass covers every user with something to sync (repositories; complete
- * Jira settings), WORKER_USER_CONCURRENCY users at a time so one slow user
- * does not hold up the rest, and calls exactly the functions the manual
- * triggers and `pdt sync` call (sync_commits_user_try / the Jira pass) under the
- * same per-user lock: a user whose manual sync is running is skipped by the
- * worker for that pass (that sync covers it), never synced twice at once.
+ * Replicas (issue 10). Several `pdt serve` on one database divide the work
+ * through leases (sync/lease.h): the schedule lives in the database
+ * (sync_status.next_due per user and source). A loop ticks every tenth of
+ * its interval (50 ms .. 5 s; the first tick at start-up, logged as a pass
+ * even when nobody is due): it creates the rows of users new since the last
+ * tick (due at once), then WORKER_USER_CONCURRENCY threads claim due rows
+ * one at a time (a conditional UPDATE ... RETURNING: whoever wins runs that
+ * pass; every other replica moves on to the next row), run the user's pass
+ * (sync_commits_user_try / the Jira pass, the same functions the manual
+ * triggers and `pdt sync` call, under the same per-user lock) and release
+ * the lease with next_due = the time it was due + the interval (past every
+ * tick it overran, logged as "tick skipped"). A tick that claimed someone
+ * is logged as a "worker pass" line with lease_queries and budget_queries
+ * (the database statements the leases and the shared rate-limit budgets
+ * cost). So in each interval every user is synced once, by one replica, and
+ * every replica's GET /api/sync/status reads the same rows. A user whose
+ * manual sync runs on this replica is skipped (that sync covers it); one
+ * running on another replica holds the lease, so the row is not claimed.
+ *
+ * Between ticks a loop sleeps on a condition variable, so a shutdown (or
+ * scheduler_wake, which also makes every row of the source due) ends the
+ * wait at once.
  *
  * Deadlines. Each user's pass has a deadline of the source's interval
  * (from the start of that user's pass): past it no upstream request is sent
@@ -34,14 +47,16 @@
  * per-user lock, so a trigger during the worker's pass for that user joins
  * it (trigger.h describes that pool).
  *
- * Never doubled. The pass runs on the loop thread itself, so a loop cannot
- * start a pass while its previous one runs; every tick that fell due while
- * a pass overran is skipped and logged ("tick skipped").
+ * Never doubled. A (user, source) pass runs only under its lease; a lease
+ * is extended by its owner's heartbeat and expires SYNC_LEASE_TTL after a
+ * replica stops extending it (killed): its rows, still due, are claimed by
+ * another replica then.
  *
  * Status. Per user and source the store keeps status/last_sync/next_sync/
- * last_error. At start-up the scheduler turns any "syncing" left by a crash
- * back into "idle" and records next_sync for every user, so next_sync is
- * known from start-up on; each pass end records the next one.
+ * last_error. At start-up the scheduler turns any "syncing" no live lease
+ * covers (a crash) back into "idle"; next_sync is written with each release
+ * (before a user's first pass GET /api/sync/status shows an interval from
+ * the start-up: scheduler_next_sync).
  *
  * Shutdown. main cancels the upstream client, stops the trigger pool, then
  * calls scheduler_stop(), which sets the stop flag, signals the condition
@@ -66,10 +81,11 @@ typedef struct scheduler scheduler;
 
 /* Starts both loops (nothing when cfg->sync_enabled is false: *out = NULL). */
 pdt_err scheduler_start(sync_ctx *ctx, scheduler **out);
-/* Wakes a loop now ("commits" | "jira"), as if its interval had elapsed. */
+/* Wakes a loop now ("commits" | "jira") and makes every user of it due. */
 void scheduler_wake(scheduler *s, const char *source);
-/* When the source's next pass is due (wall clock, Unix seconds); 0 when
- * the worker is not running (s NULL). For users who joined after start-up. */
+/* An interval after this replica's start-up (wall clock, Unix seconds); 0
+ * when the worker is not running (s NULL). What GET /api/sync/status shows
+ * for a user whose row has no next_sync yet. */
 int64_t scheduler_next_sync(scheduler *s, const char *source);
 /* Stops the loops, cancels upstream calls and joins the threads. The object
  * stays valid (scheduler_next_sync still answers) until scheduler_free, so

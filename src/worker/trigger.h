@@ -26,7 +26,11 @@
  * trigger answers 202 until a thread frees). A job runs the same function as
  * before (sync_commits_user / sync_jira_user_bounded) under the per-user
  * lock: when the worker's pass for that user is running the job joins it
- * and gets its report. Each manual pass has a deadline of the source's
+ * and gets its report. Across replicas the job also claims the (user,
+ * source) lease (sync/lease.h): when another replica's pass holds it, the
+ * job waits for that pass to end and answers with what it recorded in the
+ * sync status (so its trigger answers 200 within SYNC_WAIT, or 202 as
+ * below, like a local join). Each manual pass has a deadline of the source's
  * interval (SYNC_INTERVAL_COMMITS / SYNC_INTERVAL_JIRA), or the shorter
  * limit its first submit asked for (the first /api/jira read's
  * JIRA_FIRST_SYNC_TIMEOUT), so none runs forever.

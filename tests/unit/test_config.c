@@ -27,6 +27,7 @@ static const char *all_vars[] = {
 	"REPORT_MONTHLY_AUTO_TIME", "REPORT_TIMEZONE", "R2_ACCOUNT_ID", "R2_ACCESS_KEY_ID",
 	"R2_SECRET_ACCESS_KEY", "R2_BUCKET_NAME", "R2_PUBLIC_DOMAIN", "S3_ENDPOINT", "S3_REGION",
 	"DATABASE_POOL_SIZE",
+	"SYNC_LEASE_TTL",
 };
 
 static int clear_env(void **state)
@@ -83,6 +84,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.shutdown_timeout_ns, 10 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_wait_ns, 25 * TIMEUTIL_NS_PER_S);
 	assert_int_equal(c.sync_max_wait_ns, 60 * TIMEUTIL_NS_PER_S);
+	assert_int_equal(c.sync_lease_ttl_ns, 30 * TIMEUTIL_NS_PER_S);
 	assert_null(c.metrics_token);
 	assert_true(c.registration_enabled);
 	assert_false(c.upstream_allow_loopback);

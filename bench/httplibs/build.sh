@@ -10,7 +10,7 @@ root=$(cd "$here/../.." && pwd)
 out=${OUT_DIR:-$root/build/httplibs}
 mkdir -p "$out"
 
-PDT_EXTRA_PACKAGES="libcivetweb-dev libh2o-evloop-dev libevent-dev" "$root/scripts/install-deps"
+PDT_EXTRA_PACKAGES="libmicrohttpd-dev libcivetweb-dev libevent-dev" "$root/scripts/install-deps"
 
 cflags=(-std=c17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread ${EXTRA_CFLAGS:-})
 # Debian's libcivetweb-dev ships no .pc file, only the library and a CMake config.

@@ -505,7 +505,9 @@ static void lib_do_send(h2o_ostream_t *self, h2o_req_t *h, h2o_iovec_t *bufs, si
 	o->sent = true;
 	char msg[LIB_MSG_MAX + 1];
 	lib_message(h, bufs, n, msg, sizeof msg);
-	char *j = json_dumps(json_pack("{s:s}", "error", msg), JSON_COMPACT);
+	json_t *obj = json_pack("{s:s}", "error", msg);
+	char *j = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
 	h2o_iovec_t out = h2o_strdup(&h->pool, j ? j : "{\"error\":\"bad request\"}", SIZE_MAX);
 	free(j);
 	h->res.content_length = out.len;
@@ -645,8 +647,10 @@ static void worker_free(worker *w)
 		h2o_multithread_unregister_receiver(w->ctx.queue, &w->finished);
 	if (w->ctx_ready)
 		h2o_context_dispose(&w->ctx);
-	if (w->loop)
+	if (w->loop) {
+		h2o_evloop_run(w->loop, 0); /* the queue's socket closes here */
 		h2o_evloop_destroy(w->loop);
+	}
 }
 
 static pdt_err make_addr(const char *addr, int port, struct sockaddr_storage *ss,

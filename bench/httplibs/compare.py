@@ -2,7 +2,7 @@
 """Compares the HTTP server libraries Debian 12 ships, for pdt's HTTP layer.
 
 Python standard library only (plus wrk for the throughput part). It starts each
-server that bench/httplibs/build.sh built (libmicrohttpd's bench/ceiling.c,
+server that bench/httplibs/build.sh built (libmicrohttpd's mhd.c,
 civetweb, h2o evloop, libevent evhttp) on a free 127.0.0.1 port, then:
 
 1. sends the same raw-socket corpus of malformed (and a few valid) requests to

@@ -67,6 +67,8 @@ struct worker {
 	bool receiver_ready;
 	h2o_linklist_t conns;   /* tracked connections */
 	int phase_done;         /* the last phase this loop acted on */
+	bool init_done;         /* set up (or failed: init_rc), under s->mu */
+	pdt_err init_rc;
 };
 
 typedef struct handler_ext {
@@ -80,6 +82,9 @@ struct http_server {
 	h2o_globalconf_t conf;
 	worker *w;
 	size_t nw;
+	int listen_fd;          /* until every loop has its dup */
+	pthread_mutex_t mu;     /* start-up: the loops' init_done */
+	pthread_cond_t cv;
 	atomic_int phase;
 	atomic_size_t conns;    /* open connections, all loops */
 	atomic_size_t inflight; /* requests pdt holds, not yet freed */
@@ -590,33 +595,19 @@ static void worker_phase(worker *w, int phase)
 	w->phase_done = phase;
 }
 
-static void *worker_run(void *arg)
+static pdt_err worker_init(worker *w, int listen_fd)
 {
-	worker *w = arg;
-	for (;;) {
-		int phase = atomic_load(&w->s->phase);
-		if (phase != w->phase_done)
-			worker_phase(w, phase);
-		if (phase == PHASE_STOP)
-			return NULL;
-		h2o_evloop_run(w->loop, LOOP_WAKE_MS);
-	}
-}
-
-static pdt_err worker_init(http_server *s, worker *w, int listen_fd)
-{
-	w->s = s;
 	h2o_linklist_init_anchor(&w->conns);
 	w->fd = dup(listen_fd);
 	if (w->fd < 0)
 		return PDT_EIO;
 	w->loop = h2o_evloop_create();
-	h2o_context_init(&w->ctx, w->loop, &s->conf);
+	h2o_context_init(&w->ctx, w->loop, &w->s->conf);
 	w->ctx_ready = true;
 	h2o_multithread_register_receiver(w->ctx.queue, &w->finished, on_finished);
 	w->receiver_ready = true;
 	w->accept_ctx.ctx = &w->ctx;
-	w->accept_ctx.hosts = s->conf.hosts;
+	w->accept_ctx.hosts = w->s->conf.hosts;
 	w->listener = h2o_evloop_socket_create(w->loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
 	if (!w->listener)
 		return PDT_EIO;
@@ -625,8 +616,9 @@ static pdt_err worker_init(http_server *s, worker *w, int listen_fd)
 	return PDT_OK;
 }
 
-/* After the loop's thread ended (or never started): close what is left, let
- * the loop run the closes once, dispose of the context and the loop. */
+/* Last thing on the loop's thread (also after a failed worker_init): close
+ * what is left, let the loop run the closes once, dispose of the context and
+ * the loop. */
 static void worker_free(worker *w)
 {
 	if (w->listener)
@@ -651,6 +643,51 @@ static void worker_free(worker *w)
 		h2o_evloop_run(w->loop, 0); /* the queue's socket closes here */
 		h2o_evloop_destroy(w->loop);
 	}
+}
+
+/*
+ * A loop thread. Everything h2o of this loop is made, used and disposed of
+ * here: h2o's socket buffers and memory pools recycle through per-thread
+ * (__thread) free lists, reached later through the objects made with them,
+ * so an object made on another thread would share that thread's list with
+ * this one, unlocked.
+ */
+static void *worker_run(void *arg)
+{
+	worker *w = arg;
+	http_server *s = w->s;
+	pdt_err rc = worker_init(w, s->listen_fd);
+	pthread_mutex_lock(&s->mu);
+	w->init_rc = rc;
+	w->init_done = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	while (!rc) {
+		int phase = atomic_load(&s->phase);
+		if (phase != w->phase_done)
+			worker_phase(w, phase);
+		if (phase == PHASE_STOP)
+			break;
+		h2o_evloop_run(w->loop, LOOP_WAKE_MS);
+	}
+	worker_free(w);
+	return NULL;
+}
+
+/* Waits until every started loop thread has set itself up; the first
+ * failure, or PDT_OK. */
+static pdt_err wait_workers_ready(http_server *s)
+{
+	pdt_err rc = PDT_OK;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->nw; i++) {
+		while (s->w[i].started && !s->w[i].init_done)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!rc && s->w[i].init_rc)
+			rc = s->w[i].init_rc;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
 }
 
 static pdt_err make_addr(const char *addr, int port, struct sockaddr_storage *ss,
@@ -720,13 +757,14 @@ static void configure(http_server *s)
 	f->on_setup_ostream = lib_on_setup;
 }
 
+/* After every loop thread was joined (each freed its own loop). */
 static void server_free(http_server *s)
 {
-	for (size_t i = 0; i < s->nw; i++)
-		worker_free(&s->w[i]);
 	free(s->w);
 	h2o_config_dispose(&s->conf);
 	cors_release(&s->cors);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
@@ -752,19 +790,21 @@ pdt_err http_server_start(const http_server_config *cfg, http_server **out, char
 	configure(s);
 	s->nw = cfg->threads > 0 ? (size_t)cfg->threads : 1;
 	s->w = xcalloc(s->nw, sizeof *s->w);
-	for (size_t i = 0; i < s->nw; i++)
-		s->w[i].fd = -1;
+	s->listen_fd = fd;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	pdt_err rc = PDT_OK;
-	for (size_t i = 0; i < s->nw && !rc; i++)
-		rc = worker_init(s, &s->w[i], fd);
-	close(fd);
 	for (size_t i = 0; i < s->nw && !rc; i++) {
+		s->w[i].s = s;
+		s->w[i].fd = -1;
 		if (pthread_create(&s->w[i].tid, NULL, worker_run, &s->w[i]) != 0)
 			rc = PDT_EIO;
 		else
 			s->w[i].started = true;
 	}
-	if (rc) {
+	pdt_err ready = wait_workers_ready(s);
+	close(fd);
+	if (rc || ready) {
 		snprintf(err, errlen, "cannot start the HTTP threads");
 		atomic_store(&s->phase, PHASE_STOP);
 		for (size_t i = 0; i < s->nw; i++)

@@ -307,6 +307,25 @@ static void log_answer(http_req *req, int status)
 		 req->route ? req->route->pattern : "-", status, us);
 }
 
+static void body_dispose(void *p)
+{
+	free(*(char **)p);
+}
+
+/* Sends body (malloc'd, or NULL when len is 0) as the whole response body,
+ * without a copy: the request's pool owns it from here and frees it when
+ * the library is done with the request. No body bytes for HEAD. */
+static void send_body(h2o_req_t *h, char *body, size_t len)
+{
+	static h2o_generator_t generator = {NULL, NULL};
+	char **owned = h2o_mem_alloc_shared(&h->pool, sizeof *owned, body_dispose);
+	*owned = body;
+	h2o_iovec_t iov = h2o_iovec_init(body ? body : "", len);
+	bool head = h2o_memis(h->input.method.base, h->input.method.len, H2O_STRLIT("HEAD"));
+	h2o_start_response(h, &generator);
+	h2o_send(h, &iov, head || len == 0 ? 0 : 1, H2O_SEND_STATE_FINAL);
+}
+
 /* Queues the answer. close: the answer ends the connection (a refused
  * request's framing is not trusted, so nothing after it on the connection is
  * read as a request). The library may free req (and its own request) before
@@ -331,10 +350,8 @@ static void send_resp_ex(http_server *s, http_req *req, http_resp *resp, bool cl
 		h->http1_is_persistent = 0;
 	resp->queued = true;
 	log_answer(req, resp->status);
-	char *body = resp->body;
+	send_body(h, resp->body, resp->len);
 	resp->body = NULL;
-	h2o_send_inline(h, body ? body : "", resp->len); /* copies the body */
-	free(body);
 }
 
 static void send_resp(http_server *s, http_req *req, http_resp *resp)

@@ -85,12 +85,15 @@ http_method http_method_parse(const char *s);
 /*
  * Deferred answers: a handler that must wait for something slow (a sync
  * pass) calls http_req_defer, returns without filling resp, and hands the
- * http_deferred to whoever finishes the work. The server suspends the
- * connection, so no HTTP thread waits. http_deferred_finish, called exactly
- * once from any thread, queues the answer (it takes resp's body) and
- * resumes the connection; after it the caller must not touch d again. The
- * server frees d with the request. Every deferred request must be finished
- * before http_server_stop (which waits, bounded, for their answers to go).
+ * http_deferred to whoever finishes the work. The request stays open on its
+ * event loop, which goes on serving others, so no HTTP thread waits.
+ * http_deferred_finish, called exactly once from any thread, hands the
+ * answer (it takes resp's body) to the request's loop, which sends it (or
+ * drops it when the request is gone); after it the caller must not touch d
+ * again. The server frees d. Until then the finisher may still read req
+ * (the loop leaves a deferred request alone until its answer arrives); not
+ * after. Every deferred request must be finished before
+ * http_server_stop (which waits, bounded, for their answers to go).
  */
 typedef struct http_deferred http_deferred;
 http_deferred *http_req_defer(http_req *req);

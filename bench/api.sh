@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/api.sh — pdt's HTTP throughput against the libmicrohttpd ceiling.
+# bench/api.sh — pdt's HTTP throughput against the ceiling: the bare h2o
+# server (bench/httplibs/h2o.c), the library pdt's HTTP layer uses.
 #
 # Starts pdt (temp SQLite DB, sync off) and bench_ceiling on free 127.0.0.1
 # ports, registers a user, adds a repository, seeds 10,000 commits, then runs

@@ -2,7 +2,7 @@
 """Compares the HTTP server libraries Debian 12 ships, for pdt's HTTP layer.
 
 Python standard library only (plus wrk for the throughput part). It starts each
-server that bench/httplibs/build.sh built (libmicrohttpd's bench/ceiling.c,
+server that bench/httplibs/build.sh built (libmicrohttpd's mhd.c,
 civetweb, h2o evloop, libevent evhttp) on a free 127.0.0.1 port, then:
 
 1. sends the same raw-socket corpus of malformed (and a few valid) requests to
@@ -16,6 +16,13 @@ civetweb, h2o evloop, libevent evhttp) on a free 127.0.0.1 port, then:
 
 It is a measurement, not a test: it exits 0 when it ran, 1 when a server
 could not be started or wrk is missing. Every process it starts is stopped.
+
+PDT_BINS="before=/path/to/pdt,after=build/pdt" runs pdt binaries instead (each
+`pdt serve` with its own temporary SQLite database, sync off; LIBS defaults
+to them): the corpus's GETs go to /healthz, its POSTs to /api/auth/login, and
+"reached the application" means the answer came from pdt's own code (it
+carries pdt's CORS headers, which the library's own answers do not); wrk runs
+GET /healthz.
 
 Environment: DURATION (8 s per wrk run), WARMUP (1 s), HTTP_THREADS (8),
 OUT_DIR (the build.sh output dir, default <repo>/build/httplibs),
@@ -31,6 +38,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HOST = "127.0.0.1"
@@ -39,10 +47,15 @@ OUT_DIR = os.environ.get("OUT_DIR", os.path.join(ROOT, "build", "httplibs"))
 DURATION = int(os.environ.get("DURATION", "8"))
 WARMUP = int(os.environ.get("WARMUP", "1"))
 THREADS = os.environ.get("HTTP_THREADS", "8")
-LIBS = [x for x in os.environ.get("LIBS", "mhd,civetweb,civetweb-json,h2o,evhttp").split(",") if x]
+PDT_BINS = dict(x.split("=", 1) for x in os.environ.get("PDT_BINS", "").split(",") if "=" in x)
+LIBS = [x for x in os.environ.get("LIBS", ",".join("pdt:" + k for k in PDT_BINS) or
+                                  "mhd,civetweb,civetweb-json,h2o,evhttp").split(",") if x]
 NAMES = {"mhd": "libmicrohttpd 0.9.75", "civetweb": "civetweb 1.15",
          "civetweb-json": "civetweb+http_error", "h2o": "h2o 2.2.5 evloop",
          "evhttp": "libevent 2.1 evhttp"}
+NAMES.update({"pdt:" + k: "pdt " + k for k in PDT_BINS})
+# Request targets (GET, POST) per server: pdt's are real routes.
+PDT_TARGETS = (b"/healthz", b"/api/auth/login")
 # Variants: the same binary with an environment; corpus only (same request path as the base).
 VARIANTS = {"civetweb-json": ("civetweb", {"CIVETWEB_JSON_ERRORS": "1"})}
 
@@ -58,17 +71,25 @@ def get(fields=b"", target=b"/", version=b"HTTP/1.1", host=b"Host: x\r\n"):
     return b"GET " + target + b" " + version + b"\r\n" + host + fields + b"\r\n"
 
 
-LOGIN_BODY = b'{"email":"a@b.c","password":"x"}'  # 33 bytes, as the robustness tests
+LOGIN_BODY = b'{"email":"a@b.c","password":"xy"}'  # 33 bytes: the declared Content-Length 33 is the whole body
 
 
-def post(fields, body=LOGIN_BODY):
-    return (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+def post(fields, body=LOGIN_BODY, target=b"/"):
+    return (b"POST " + target + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             + fields + b"\r\n" + body)
 
 
-def corpus():
+def corpus(targets=(b"/", b"/")):
     """(label, bytes, kind, expected responses). kind: 'bad' must be refused,
-    'ok' is valid and must reach the application."""
+    'ok' is valid and must reach the application. targets: (GET, POST)."""
+    g_t, p_t = targets
+
+    def get(fields=b"", target=None, version=b"HTTP/1.1", host=b"Host: x\r\n"):
+        return GET(fields, g_t if target is None else target, version, host)
+
+    def post(fields, body=LOGIN_BODY):
+        return POST(fields, body, p_t)
+
     c = []
     auth = b"Authorization: Bearer x"
     for label, field in [
@@ -104,6 +125,9 @@ def corpus():
     c.append(("valid 1.0 no Host", get(version=b"HTTP/1.0", host=b""), "ok", 1))
     c.append(("pipelined pair", get() + get(), "ok", 2))
     return c
+
+
+GET, POST = get, post
 
 
 # ---------------------------------------------------------------- parsing
@@ -246,7 +270,7 @@ def exchange(port, data):
     return reply, closed, note
 
 
-def classify(label, data, kind, expected, port):
+def classify(label, data, kind, expected, port, pdt=False):
     reply, closed, note = exchange(port, data)
     responses, err = parse_stream(reply, closed, head_request=data.startswith(b"HEAD "))
     wf = err is None and len(responses) == expected
@@ -262,6 +286,9 @@ def classify(label, data, kind, expected, port):
         btype = body_type(hb) if reply else "none"
     app = any(r[2] in APP_BODIES for r in responses) or any(
         b in reply for b in APP_BODIES)
+    if pdt:  # pdt's own answers carry its CORS headers
+        app = any(b"access-control-allow-methods" in r[1] for r in responses) or (
+            b"\r\naccess-control-allow-methods:" in reply.lower())
     # A binary HTTP/2 frame header (length, type, flags, stream 0): the server
     # took the bytes as h2c prior knowledge. Not HTTP/1.x, but not garbage.
     h2 = (len(reply) >= 9 and not reply.startswith(b"HTTP/") and reply[3] <= 9
@@ -280,7 +307,7 @@ def classify(label, data, kind, expected, port):
             "why": why if not wf else "", "note": note}
 
 
-def idle_probe(port, idle):
+def idle_probe(port, idle, target=b"/"):
     """Opens `idle` connections that each send an incomplete request line and
     stay silent, then times one fresh GET /. A library that ties a thread to a
     connection stalls here once idle >= its threads. -> ms or None (no answer
@@ -294,7 +321,7 @@ def idle_probe(port, idle):
         time.sleep(0.2)  # let the server take them in
         t = time.monotonic()
         with socket.create_connection((HOST, port), timeout=READ_CAP_S) as c:
-            c.sendall(get())
+            c.sendall(get(target=target))
             reply = b""
             while BODY_OK not in reply and len(reply) < MAX_REPLY:
                 left = t + READ_CAP_S - time.monotonic()
@@ -328,19 +355,31 @@ def free_port():
 class Server:
     def __init__(self, lib):
         self.lib = lib
+        self.pdt = lib.startswith("pdt:")
         base, env = VARIANTS.get(lib, (lib, {}))
-        self.bin = os.path.join(OUT_DIR, "bench_" + base)
+        self.bin = PDT_BINS[lib[4:]] if self.pdt else os.path.join(OUT_DIR, "bench_" + base)
         self.env = dict(os.environ, **env)
+        self.targets = PDT_TARGETS if self.pdt else (b"/", b"/")
+        self.tmp = tempfile.mkdtemp(prefix="compare-pdt.") if self.pdt else None
         self.proc = None
         self.port = None
         self.restarts = 0
 
+    def argv_env(self):
+        if not self.pdt:
+            return [self.bin, str(self.port), THREADS], self.env
+        env = {k: v for k, v in self.env.items() if k not in ("SERVER_ADDR", "SERVER_PORT")}
+        env.update(SERVER_ADDR=HOST, SERVER_PORT=str(self.port), SYNC_ENABLED="false",
+                   HTTP_THREADS=THREADS, JWT_SECRET="ab" * 32, ENCRYPTION_KEY="cd" * 32,
+                   DATABASE_URL="sqlite://" + os.path.join(self.tmp, "pdt.db"))
+        return [self.bin, "serve"], env
+
     def start(self):
         for _ in range(5):  # bounded: retry when a free port was taken meanwhile
             self.port = free_port()
-            self.proc = subprocess.Popen([self.bin, str(self.port), THREADS],
-                                         stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, env=self.env)
+            argv, env = self.argv_env()
+            self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, env=env, cwd=self.tmp)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
@@ -366,6 +405,11 @@ class Server:
                 self.proc.wait(timeout=5)
         self.proc = None
 
+    def cleanup(self):
+        self.stop()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
 
 # ---------------------------------------------------------------- wrk
 
@@ -376,9 +420,9 @@ def to_ms(s):
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
 
 
-def run_wrk(port, seconds):
+def run_wrk(port, seconds, target=b"/"):
     cmd = ["wrk", "-t2", "-c32", "-d%ds" % seconds, "--latency", "--timeout", "10s",
-           "http://%s:%d/" % (HOST, port)]
+           "http://%s:%d%s" % (HOST, port, target.decode())]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
     out = p.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -399,6 +443,7 @@ def main():
         print("compare.py: unknown LIBS entries: %s" % ", ".join(unknown))
         return 1
     missing = [lib for lib in LIBS if not os.access(
+        PDT_BINS[lib[4:]] if lib.startswith("pdt:") else
         os.path.join(OUT_DIR, "bench_" + VARIANTS.get(lib, (lib,))[0]), os.X_OK)]
     if missing:
         print("compare.py: not built: %s (run bench/httplibs/build.sh)" % ", ".join(missing))
@@ -410,21 +455,22 @@ def main():
     t0 = time.monotonic()
     cases = corpus()
     servers = {lib: Server(lib) for lib in LIBS}
+    own = {lib: corpus(srv.targets) for lib, srv in servers.items()}
     results = {lib: [] for lib in LIBS}
     died = {lib: 0 for lib in LIBS}
     idle = {}
     try:
         for lib, srv in servers.items():
             srv.start()
-            for label, data, kind, expected in cases:
+            for label, data, kind, expected in own[lib]:
                 if not srv.alive():
                     died[lib] += 1
                     srv.start()
-                results[lib].append(classify(label, data, kind, expected, srv.port))
+                results[lib].append(classify(label, data, kind, expected, srv.port, srv.pdt))
             if not srv.alive():
                 died[lib] += 1
                 srv.start()
-            idle[lib] = idle_probe(srv.port, int(THREADS) + 2)
+            idle[lib] = idle_probe(srv.port, int(THREADS) + 2, srv.targets[0])
         print_corpus(cases, results, died)
         print("\nidle connections: %d connections each sent 'GET /hea' and stay silent;"
               " then one fresh GET /:" % (int(THREADS) + 2))
@@ -445,15 +491,15 @@ def main():
                         died[lib] += 1
                         srv.start()
                     if WARMUP > 0:
-                        run_wrk(srv.port, WARMUP)
-                    r = run_wrk(srv.port, DURATION)
+                        run_wrk(srv.port, WARMUP, srv.targets[0])
+                    r = run_wrk(srv.port, DURATION, srv.targets[0])
                     perf[lib].append(r)
                     print("  round %d %-22s %9.0f req/s  p99 %7.2f ms  non-2xx %d  errors %d"
                           % (rnd + 1, NAMES[lib], r["rps"], r["p99"], r["non2xx"], r["errors"]))
         print_summary(cases, results, perf, died)
     finally:
         for srv in servers.values():
-            srv.stop()
+            srv.cleanup()
     print("\ncompare.py: done in %.0f s" % (time.monotonic() - t0))
     return 0
 

@@ -1,6 +1,9 @@
 /*
- * bench_h2o — bench/ceiling.c's equivalent on h2o 2.2.5's evloop library
- * (Debian 12's libh2o-evloop-dev, libh2o-evloop 0.13): GET/HEAD answer
+ * bench_h2o — the bare server on h2o 2.2.5's evloop library (Debian 12's
+ * libh2o-evloop-dev, libh2o-evloop 0.13): bench/httplibs' h2o column and,
+ * built by CMake as bench_ceiling, bench/api.sh's ceiling (pdt's HTTP layer
+ * uses this library since issue 9; mhd.c is the libmicrohttpd equivalent).
+ * GET/HEAD answer
  * {"status":"ok"} (application/json, marked X-App: 1), other methods the JSON
  * 405. Thread model: h2o's own (one event loop per thread, as the h2o server
  * does): THREADS threads, each with its own h2o_evloop_t + h2o_context_t and

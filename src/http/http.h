@@ -35,9 +35,10 @@ typedef struct http_route http_route;
 
 typedef struct http_req {
 	http_method method;
-	const char *method_str;        /* borrowed from libmicrohttpd */
-	const char *path;              /* borrowed; never logged */
-	void *conn;                    /* struct MHD_Connection *, for header/query lookups */
+	const char *method_str;        /* NUL-terminated copy in the library's request pool */
+	char *path;                    /* percent-decoded, no query (owned); never logged */
+	char *query;                   /* raw query string after '?', "" when none (owned) */
+	void *lib;                     /* h2o_req_t *, for header lookups and the peer */
 	const http_route *route;       /* NULL when no route matched */
 	char *params[HTTP_MAX_PARAMS]; /* path parameters in pattern order (owned) */
 	size_t nparams;
@@ -54,7 +55,7 @@ typedef struct http_req {
 
 typedef struct http_resp {
 	int status;
-	char *body; /* malloc'd, handed to libmicrohttpd which frees it */
+	char *body; /* malloc'd; the server copies it out and frees it */
 	size_t len;
 	const char *content_type; /* static string; NULL = application/json */
 	int64_t retry_after_s;    /* > 0: sent as a Retry-After header (seconds) */
@@ -84,18 +85,25 @@ http_method http_method_parse(const char *s);
 /*
  * Deferred answers: a handler that must wait for something slow (a sync
  * pass) calls http_req_defer, returns without filling resp, and hands the
- * http_deferred to whoever finishes the work. The server suspends the
- * connection, so no HTTP thread waits. http_deferred_finish, called exactly
- * once from any thread, queues the answer (it takes resp's body) and
- * resumes the connection; after it the caller must not touch d again. The
- * server frees d with the request. Every deferred request must be finished
- * before http_server_stop (which waits, bounded, for their answers to go).
+ * http_deferred to whoever finishes the work. The request stays open on its
+ * event loop, which goes on serving others, so no HTTP thread waits.
+ * http_deferred_finish, called exactly once from any thread, hands the
+ * answer (it takes resp's body) to the request's loop, which sends it (or
+ * drops it when the request is gone); after it the caller must not touch d
+ * again. The server frees d. Until then the finisher may still read req
+ * (the loop leaves a deferred request alone until its answer arrives); not
+ * after. Every deferred request must be finished before
+ * http_server_stop (which waits, bounded, for their answers to go).
  */
 typedef struct http_deferred http_deferred;
 http_deferred *http_req_defer(http_req *req);
 void http_deferred_finish(http_deferred *d, http_resp *resp);
 
-/* Header or query value; NULL when absent. Borrowed from libmicrohttpd. */
+/* Header or query value (the first one of that name); NULL when absent.
+ * NUL-terminated, allocated in the request's pool: valid until the request
+ * ends. Query names and values are percent-decoded ('+' is a space). The
+ * framing fields (Content-Length, Transfer-Encoding), Host, Expect and
+ * Upgrade are not found here: the library keeps them out of its list. */
 const char *http_req_header(const http_req *req, const char *name);
 const char *http_req_query(const http_req *req, const char *name);
 /* Path parameter i, or NULL. */

@@ -1,6 +1,7 @@
 #include "http/peer.h"
 
-#include <microhttpd.h>
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,11 +10,14 @@
 
 size_t http_req_peer_key(const http_req *req, unsigned char out[HTTP_PEER_KEY_MAX])
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr)
+	h2o_req_t *h = req->lib;
+	struct sockaddr_storage ss;
+	if (!h || !h->conn || !h->conn->callbacks->get_peername)
 		return 0;
-	const struct sockaddr *sa = ci->client_addr;
+	memset(&ss, 0, sizeof ss);
+	if (h->conn->callbacks->get_peername(h->conn, (struct sockaddr *)&ss) == 0)
+		return 0;
+	const struct sockaddr *sa = (const struct sockaddr *)&ss;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)sa;
 		out[0] = 4;

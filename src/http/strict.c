@@ -72,45 +72,6 @@ static bool check_framing(http_strict *st, const char *name, size_t name_len, co
 	return true;
 }
 
-void http_strict_raw(http_strict *st, const char *block, size_t len)
-{
-	st->raw = block != NULL;
-	st->raw_lo = (uintptr_t)block;
-	st->raw_hi = (uintptr_t)block + len;
-}
-
-/* [lo, hi) holds only NULs, between min and max of them. */
-static bool only_nuls(uintptr_t lo, uintptr_t hi, size_t min, size_t max)
-{
-	if (hi < lo || hi - lo < min || hi - lo > max)
-		return false;
-	for (const char *p = (const char *)lo; p < (const char *)hi; p++)
-		if (*p != '\0')
-			return false;
-	return true;
-}
-
-/* The field sits in the raw block after the previous one, with nothing but
- * line-end NULs before it and the colon's NUL and blanks between its name and
- * its value. See the header. */
-static bool raw_layout_ok(http_strict *st, const char *name, size_t name_len, const char *value,
-			  size_t value_len)
-{
-	uintptr_t n = (uintptr_t)name, n_end = n + name_len;
-	uintptr_t v = (uintptr_t)value, v_end = v + value_len;
-	if (n < st->raw_lo || n_end >= st->raw_hi || v <= n_end || v_end > st->raw_hi)
-		return false;
-	if (st->prev_end && !only_nuls(st->prev_end, n, 1, 2))
-		return false;
-	if (*(const char *)n_end != '\0')
-		return false;
-	for (const char *p = (const char *)n_end + 1; p < value; p++)
-		if (*p != ' ' && *p != '\t')
-			return false;
-	st->prev_end = v_end;
-	return true;
-}
-
 bool http_strict_field(http_strict *st, const char *name, size_t name_len, const char *value,
 		       size_t value_len)
 {
@@ -128,8 +89,6 @@ bool http_strict_field(http_strict *st, const char *name, size_t name_len, const
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return refuse(st, "invalid header value");
 	}
-	if (st->raw && (!value || !raw_layout_ok(st, name, name_len, value, value_len)))
-		return refuse(st, "invalid header field");
 	return check_framing(st, name, name_len, value ? value : "", value_len);
 }
 
@@ -137,11 +96,92 @@ bool http_strict_finish(http_strict *st, bool http11)
 {
 	if (st->error)
 		return false;
-	if (st->raw && st->prev_end && !only_nuls(st->prev_end, st->raw_hi, 2, 4))
-		return refuse(st, "invalid header field");
 	if (st->have_cl && st->have_te)
 		return refuse(st, "Content-Length with Transfer-Encoding");
 	if (http11 && st->hosts == 0)
 		return refuse(st, "missing Host header");
 	return true;
+}
+
+/* One line of the head: [p, end) without its LF and the CR before it. Sets
+ * *next past the LF; false when no LF is left in [p, hi). */
+static bool next_line(const char *p, const char *hi, const char **end, const char **next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(hi - p));
+	if (!nl)
+		return false;
+	*next = nl + 1;
+	*end = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+	return true;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* "method SP target SP version": the library's parse of this very line. */
+static bool request_line_ok(const char *p, const char *end, const char *method,
+			    size_t method_len, const char *target, size_t target_len,
+			    bool *http11)
+{
+	size_t n = (size_t)(end - p);
+	if (method_len == 0 || n < method_len + 1 + target_len ||
+	    memcmp(p, method, method_len) != 0 || p[method_len] != ' ')
+		return false;
+	p += method_len;
+	while (p < end && *p == ' ')
+		p++;
+	if ((size_t)(end - p) < target_len || memcmp(p, target, target_len) != 0)
+		return false;
+	p += target_len;
+	if (p == end || *p != ' ')
+		return false;
+	while (p < end && *p == ' ')
+		p++;
+	*http11 = end - p == 8 && memcmp(p, "HTTP/1.1", 8) == 0;
+	return true;
+}
+
+/* One field line [p, end): name, colon, blanks, value, blanks. */
+static bool field_line(http_strict *st, const char *p, const char *end)
+{
+	if (is_blank(*p)) /* obs-fold (RFC 9112 §5.2) */
+		return refuse(st, "invalid header field");
+	const char *colon = memchr(p, ':', (size_t)(end - p));
+	if (!colon)
+		return refuse(st, "invalid header field");
+	const char *v = colon + 1, *ve = end;
+	while (v < ve && is_blank(*v))
+		v++;
+	while (ve > v && is_blank(ve[-1]))
+		ve--;
+	return http_strict_field(st, p, (size_t)(colon - p), v, (size_t)(ve - v));
+}
+
+bool http_strict_head(http_strict *st, const char *head, size_t len, const char *method,
+		      size_t method_len, const char *target, size_t target_len)
+{
+	const char *p = head, *hi = head + len, *end, *next;
+	bool http11 = false;
+	http_strict_init(st);
+	if (!head)
+		return refuse(st, "invalid request");
+	/* One empty line may come first (RFC 9112 §2.2; the library skips it). */
+	if (p < hi && *p == '\n')
+		p++;
+	else if (hi - p >= 2 && p[0] == '\r' && p[1] == '\n')
+		p += 2;
+	if (!next_line(p, hi, &end, &next) ||
+	    !request_line_ok(p, end, method, method_len, target, target_len, &http11))
+		return refuse(st, "invalid request");
+	for (p = next;; p = next) {
+		if (!next_line(p, hi, &end, &next))
+			return refuse(st, "invalid request");
+		if (end == p)
+			break; /* the empty line: end of the head */
+		if (!field_line(st, p, end))
+			return false;
+	}
+	return http_strict_finish(st, http11);
 }

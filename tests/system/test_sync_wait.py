@@ -11,6 +11,7 @@ stall), the healthy user's on the GitHub fake.
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -19,7 +20,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeGitHub, FakeGitLab, FakeJira  # noqa: E402
-from harness import PdtTestCase, http_request, parse_rfc3339, wait_for  # noqa: E402
+from harness import HOST, PdtTestCase, http_request, parse_rfc3339, wait_for  # noqa: E402
 from test_sync_commits import DAY, expected_commits  # noqa: E402
 
 TRIGGERS = 8
@@ -233,6 +234,28 @@ class TriggerStormTest(SyncWaitCase):
             self.assertLess(secs, 10)
             if status == 200:
                 self.assertEqual(body["results"][0]["error"], "cancelled")
+
+
+    def test_answers_for_clients_that_left_are_dropped_safely(self):
+        # Three triggers wait on a hung pass and their clients hang up before
+        # SYNC_WAIT; the deferred 202s are still finished (from the trigger
+        # pool's threads, onto the HTTP loops) and go nowhere. The server
+        # serves on and stops cleanly (under ASan: no use after free).
+        self.gl.set_faults(hang=True, hang_seconds=120)
+        srv = self.start_server(env=self.env(SYNC_WAIT="1s", SHUTDOWN_TIMEOUT="5s"))
+        token, _repo = self.stalled_user(srv)
+        req = ("POST /api/sync/commits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+               "Content-Length: 0\r\n\r\n" % token).encode()
+        for _ in range(3):
+            with socket.create_connection((HOST, srv.port), timeout=5) as s:
+                s.sendall(req)
+        self.assertTrue(wait_for(lambda: self.gl.in_flight > 0, timeout=10))
+        self.assertTrue(wait_for(lambda: srv.log_text().count(
+            "route=/api/sync/commits status=202") >= 3, timeout=10), srv.log_tail())
+        self.assertStatus(srv.request("GET", "/healthz"), 200)
+        rc, secs = srv.signal_and_wait(signal.SIGTERM, timeout=15)
+        self.assertEqual(rc, 0, srv.log_tail())
+        self.assertLess(secs, 5 + 1)
 
 
 class BackgroundPassTest(SyncWaitCase):

@@ -9,7 +9,7 @@
 
 #include "http/strict.h"
 
-/* One field from C strings (no raw layout check). */
+/* One field from C strings. */
 static bool one(http_strict *st, const char *name, const char *value)
 {
 	return http_strict_field(st, name, strlen(name), value, strlen(value));
@@ -87,53 +87,61 @@ static void test_host(void **state)
 	assert_string_equal(CHECK(true, "X A", "b", "X", "\r"), "invalid header name");
 }
 
-/* A block laid out as libmicrohttpd 0.9.75 leaves "A: b\r\nC:  d\r\n\r\n". */
-static void test_raw_layout(void **state)
+/* A raw head checked with http_strict_head against GET /x; NULL = accepted. */
+static const char *head_error(const char *head, size_t len)
+{
+	static http_strict st;
+	bool ok = http_strict_head(&st, head, len, "GET", 3, "/x", 2);
+	assert_true(ok == (st.error == NULL));
+	return st.error;
+}
+
+#define HEAD(lit) head_error(lit, sizeof lit - 1)
+
+static void test_head(void **state)
 {
 	(void)state;
-	char ok[] = "A\0 b\0\0C\0  d\0\0\0\0";
-	size_t len = sizeof ok - 1;
-	http_strict st;
-	http_strict_init(&st);
-	http_strict_raw(&st, ok, len);
-	assert_true(http_strict_field(&st, ok, 1, ok + 3, 1));
-	assert_true(http_strict_field(&st, ok + 6, 1, ok + 10, 1));
-	assert_true(http_strict_finish(&st, false));
+	/* accepted: CRLF or bare LF, one leading empty line, blanks around
+	 * values, a body or the next request after the head */
+	assert_null(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nX-A:  b \t\r\n\r\n"));
+	assert_null(HEAD("GET /x HTTP/1.1\nHost: a\nX-A:\n\n"));
+	assert_null(HEAD("\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\n\x01"));
+	assert_null(HEAD("GET /x HTTP/1.0\r\n\r\n"));
+	assert_null(HEAD("GET /x HTTP/1.1\r\nhost: a\r\nContent-Length: 3\r\n\r\nabc"));
 
-	/* "A: b\0junk\r\n\r\n": the value is cut at the NUL, "junk" hidden */
-	char hid[] = "A\0 b\0junk\0\0\0\0";
-	http_strict_init(&st);
-	http_strict_raw(&st, hid, sizeof hid - 1);
-	assert_true(http_strict_field(&st, hid, 1, hid + 3, 1));
-	assert_false(http_strict_finish(&st, false));
-	assert_string_equal(st.error, "invalid header field");
+	/* bytes a C-string view of the field would hide */
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nA: b\0junk\r\n\r\n"),
+			    "invalid header value");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nA: b\rjunk\r\n\r\n"),
+			    "invalid header value");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nA\0: b\r\n\r\n"),
+			    "invalid header name");
+	/* obs-fold, a line without a colon */
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nA: b\r\n c\r\n\r\n"),
+			    "invalid header field");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nA: b\r\n\tc\r\n\r\n"),
+			    "invalid header field");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nAb\r\n\r\n"),
+			    "invalid header field");
+	/* the fields the library keeps out of its header list are still seen */
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+			    "more than one Host header");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+				 "content-length: 2\r\n\r\n"),
+			    "conflicting Content-Length headers");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n"),
+			    "Content-Length with Transfer-Encoding");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nX: a\r\n\r\n"), "missing Host header");
 
-	/* the same between two fields */
-	char mid[] = "A\0 b\0x\0\0C\0 d\0\0\0\0";
-	http_strict_init(&st);
-	http_strict_raw(&st, mid, sizeof mid - 1);
-	assert_true(http_strict_field(&st, mid, 1, mid + 3, 1));
-	assert_false(http_strict_field(&st, mid + 8, 1, mid + 11, 1));
-
-	/* "A:\0b": the value starts at the NUL */
-	char col[] = "A\0\0b\0\0\0\0";
-	http_strict_init(&st);
-	http_strict_raw(&st, col, sizeof col - 1);
-	assert_true(http_strict_field(&st, col, 1, col + 2, 0));
-	assert_false(http_strict_finish(&st, false));
-
-	/* a value outside the block (moved, as an obs-fold continuation is) */
-	static const char elsewhere[] = "b";
-	http_strict_init(&st);
-	http_strict_raw(&st, ok, len);
-	assert_false(http_strict_field(&st, ok, 1, elsewhere, 1));
-	assert_string_equal(st.error, "invalid header field");
-
-	/* fields out of order */
-	http_strict_init(&st);
-	http_strict_raw(&st, ok, len);
-	assert_true(http_strict_field(&st, ok + 6, 1, ok + 10, 1));
-	assert_false(http_strict_field(&st, ok, 1, ok + 3, 1));
+	/* not the request the library parsed, or no end of the head */
+	assert_string_equal(HEAD("GET /y HTTP/1.1\r\nHost: a\r\n\r\n"), "invalid request");
+	assert_string_equal(HEAD("POST /x HTTP/1.1\r\nHost: a\r\n\r\n"), "invalid request");
+	assert_string_equal(HEAD("GET /xy HTTP/1.1\r\nHost: a\r\n\r\n"), "invalid request");
+	assert_string_equal(HEAD("\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"), "invalid request");
+	assert_string_equal(HEAD("GET /x HTTP/1.1\r\nHost: a\r\n"), "invalid request");
+	assert_string_equal(HEAD("GET /x"), "invalid request");
+	assert_string_equal(head_error(NULL, 0), "invalid request");
 }
 
 int main(void)
@@ -142,7 +150,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_values),
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_host),
-		cmocka_unit_test(test_raw_layout),
+		cmocka_unit_test(test_head),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

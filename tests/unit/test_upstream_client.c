@@ -1,7 +1,8 @@
 /*
  * Unit tests for upstream/client (and its rate-limit table): a scripted
- * libmicrohttpd server on 127.0.0.1 answers each request with the next
- * canned response and records what it received and when.
+ * HTTP/1.1 server on 127.0.0.1 (plain sockets, a thread per connection,
+ * keep-alive) answers each request with the next canned response and
+ * records what it received and when.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,13 +11,13 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,8 +55,13 @@ typedef struct seen {
 #define MAX_SCRIPT 16
 #define MAX_SEEN 64
 
+#define MAX_CONNS 64
+#define CONN_BUF 16384
+
 static struct server {
-	struct MHD_Daemon *d;
+	int lfd;
+	pthread_t acceptor;
+	bool acceptor_started;
 	unsigned port;
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* CLOCK_MONOTONIC: delays, cut short by stopping */
@@ -65,42 +71,64 @@ static struct server {
 	canned dflt;
 	seen reqs[MAX_SEEN];
 	size_t nreqs;
-} S;
+	struct {
+		pthread_t tid;
+		int fd;
+	} conns[MAX_CONNS];
+	size_t nconns;
+} S = {.lfd = -1};
 
-/* Per-request state kept across the handler's calls. */
-typedef struct conn_ctx {
-	size_t idx; /* into S.reqs, or MAX_SEEN when not recorded */
-	char body[128];
-	size_t blen;
-} conn_ctx;
-
-static void copy_value(struct MHD_Connection *conn, const char *name, char *out, size_t cap)
+/* The value of header `name` in the head [h, end) into out ("" when absent);
+ * returns whether it was there. */
+static bool header_value(const char *h, const char *end, const char *name, char *out, size_t cap)
 {
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-	snprintf(out, cap, "%s", v ? v : "");
+	size_t n = strlen(name);
+	out[0] = '\0';
+	for (const char *p = memchr(h, '\n', (size_t)(end - h)); p && p + 1 < end;
+	     p = memchr(p + 1, '\n', (size_t)(end - p - 1))) {
+		const char *line = p + 1, *le = memchr(line, '\n', (size_t)(end - line));
+		if (!le)
+			break;
+		if ((size_t)(le - line) > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+			const char *v = line + n + 1;
+			while (*v == ' ')
+				v++;
+			size_t vl = (size_t)(le - v);
+			if (vl && v[vl - 1] == '\r')
+				vl--;
+			snprintf(out, cap, "%.*s", (int)vl, v);
+			return true;
+		}
+	}
+	return false;
 }
 
-static size_t record(struct MHD_Connection *conn, const char *url, const char *method)
+static unsigned peer_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) != 0 || sa.sin_family != AF_INET)
+		return 0;
+	return ntohs(sa.sin_port);
+}
+
+static void record(int fd, const char *head, const char *end, const char *body, size_t blen)
 {
 	seen s;
+	char auth[8];
 	memset(&s, 0, sizeof s);
-	snprintf(s.method, sizeof s.method, "%s", method);
-	snprintf(s.path, sizeof s.path, "%s", url);
-	copy_value(conn, "If-None-Match", s.inm, sizeof s.inm);
-	copy_value(conn, "User-Agent", s.ua, sizeof s.ua);
-	s.auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization") != NULL;
+	sscanf(head, "%15s %127[^? \r\n]", s.method, s.path); /* the path, no query */
+	header_value(head, end, "If-None-Match", s.inm, sizeof s.inm);
+	header_value(head, end, "User-Agent", s.ua, sizeof s.ua);
+	s.auth = header_value(head, end, "Authorization", auth, sizeof auth);
+	snprintf(s.body, sizeof s.body, "%.*s", (int)blen, body);
 	s.mono_ms = timeutil_mono_ms();
 	s.wall_ms = ratelimit_wall_ms();
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		s.port = ntohs(((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_port);
+	s.port = peer_port(fd);
 	pthread_mutex_lock(&S.mu);
-	size_t idx = S.nreqs < MAX_SEEN ? S.nreqs++ : MAX_SEEN;
-	if (idx < MAX_SEEN)
-		S.reqs[idx] = s;
+	if (S.nreqs < MAX_SEEN)
+		S.reqs[S.nreqs++] = s;
 	pthread_mutex_unlock(&S.mu);
-	return idx;
 }
 
 static canned next_canned(void)
@@ -127,98 +155,131 @@ static void server_delay(int ms)
 	pthread_mutex_unlock(&S.mu);
 }
 
-static ssize_t gen_x(void *cls, uint64_t pos, char *out, size_t max)
+static bool send_all(int fd, const char *p, size_t n)
 {
-	size_t total = *(size_t *)cls;
-	if (pos >= total)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	size_t n = total - (size_t)pos < max ? total - (size_t)pos : max;
-	memset(out, 'x', n);
-	return (ssize_t)n;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
 }
 
-static struct MHD_Response *make_response(const canned *cn, const char *path)
+/* "Name: value\n" lines as CRLF header lines into out. */
+static size_t canned_headers(const char *lines, char *out, size_t cap)
 {
-	if (cn->chunked) {
-		size_t *total = malloc(sizeof *total);
-		assert_non_null(total);
-		*total = cn->body_repeat;
-		return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, gen_x, total, free);
-	}
-	if (cn->body_repeat) {
-		char *b = malloc(cn->body_repeat);
-		assert_non_null(b);
-		memset(b, 'x', cn->body_repeat);
-		return MHD_create_response_from_buffer(cn->body_repeat, b, MHD_RESPMEM_MUST_FREE);
-	}
-	const char *body = cn->echo_path ? path : (cn->body ? cn->body : "");
-	return MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-}
-
-static void add_headers(struct MHD_Response *r, const char *lines)
-{
-	char name[128], value[512];
-	for (const char *p = lines; p && *p;) {
+	size_t o = 0;
+	for (const char *p = lines; p && *p && o < cap;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		const char *colon = memchr(p, ':', len);
-		if (colon) {
-			snprintf(name, sizeof name, "%.*s", (int)(colon - p), p);
-			const char *v = colon + 1;
-			while (*v == ' ')
-				v++;
-			snprintf(value, sizeof value, "%.*s", (int)(p + len - v), v);
-			MHD_add_response_header(r, name, value);
-		}
+		int w = snprintf(out + o, cap - o, "%.*s\r\n", (int)len, p);
+		o += w > 0 ? (size_t)w : 0;
 		p += len + (nl ? 1 : 0);
 	}
+	return o < cap ? o : cap - 1;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+static bool respond(int fd, const canned *cn, const char *path)
 {
-	(void)cls;
-	(void)version;
-	conn_ctx *cc = *con_cls;
-	if (!cc) {
-		cc = calloc(1, sizeof *cc);
-		assert_non_null(cc);
-		cc->idx = record(conn, url, method);
-		*con_cls = cc;
-		return MHD_YES;
+	char head[2048];
+	const char *body = cn->echo_path ? path : (cn->body ? cn->body : "");
+	size_t blen = cn->body_repeat ? cn->body_repeat : strlen(body);
+	int n = snprintf(head, sizeof head, "HTTP/1.1 %d Canned\r\n", cn->status);
+	n += (int)canned_headers(cn->headers, head + n, sizeof head - (size_t)n);
+	if (cn->chunked)
+		n += snprintf(head + n, sizeof head - (size_t)n, "Transfer-Encoding: chunked\r\n\r\n");
+	else
+		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n\r\n", blen);
+	if (!send_all(fd, head, (size_t)n))
+		return false;
+	if (!cn->body_repeat)
+		return send_all(fd, body, blen);
+	char x[1024], size[16];
+	memset(x, 'x', sizeof x);
+	for (size_t sent = 0; sent < blen;) {
+		size_t k = blen - sent < sizeof x ? blen - sent : sizeof x;
+		int sl = snprintf(size, sizeof size, "%zx\r\n", k);
+		if ((cn->chunked && !send_all(fd, size, (size_t)sl)) || !send_all(fd, x, k) ||
+		    (cn->chunked && !send_all(fd, "\r\n", 2)))
+			return false;
+		sent += k;
 	}
-	if (*upload_size) {
-		size_t room = sizeof cc->body - 1 - cc->blen;
-		size_t n = *upload_size < room ? *upload_size : room;
-		memcpy(cc->body + cc->blen, upload, n);
-		cc->blen += n;
-		*upload_size = 0;
-		return MHD_YES;
+	return !cn->chunked || send_all(fd, "0\r\n\r\n", 5);
+}
+
+/* Reads until in holds a whole head (and its Content-Length body). Returns
+ * the head's length (to the end of its empty line), 0 on EOF or error. */
+static size_t read_request(int fd, char *in, size_t *have, size_t *blen)
+{
+	char cl[24];
+	for (;;) {
+		char *e = *have >= 4 ? memmem(in, *have, "\r\n\r\n", 4) : NULL;
+		if (e) {
+			size_t hlen = (size_t)(e - in) + 4;
+			*blen = header_value(in, e + 2, "Content-Length", cl, sizeof cl)
+					? strtoul(cl, NULL, 10)
+					: 0;
+			if (*blen > CONN_BUF - hlen)
+				return 0; /* the tests send small bodies */
+			if (*have >= hlen + *blen)
+				return hlen;
+		}
+		if (*have == CONN_BUF)
+			return 0;
+		ssize_t n = recv(fd, in + *have, CONN_BUF - *have, 0);
+		if (n <= 0)
+			return 0;
+		*have += (size_t)n;
 	}
-	if (cc->idx < MAX_SEEN) {
+}
+
+static void *conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char *in = malloc(CONN_BUF), path[128], method[16], conn[32];
+	size_t have = 0, blen = 0, hlen;
+	assert_non_null(in);
+	while ((hlen = read_request(fd, in, &have, &blen)) > 0) {
+		in[hlen - 1] = '\0'; /* the head's last LF: sscanf stops there */
+		record(fd, in, in + hlen - 2, in + hlen, blen);
+		sscanf(in, "%15s %127[^? \r\n]", method, path);
+		bool close_after = header_value(in, in + hlen - 2, "Connection", conn, sizeof conn) &&
+				   strcasecmp(conn, "close") == 0;
+		memmove(in, in + hlen + blen, have - hlen - blen);
+		have -= hlen + blen;
+		canned cn = next_canned();
+		if (cn.delay_ms)
+			server_delay(cn.delay_ms);
+		if (!respond(fd, &cn, path) || close_after)
+			break;
+	}
+	free(in);
+	shutdown(fd, SHUT_RDWR);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int fd = accept(S.lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL; /* the listener was shut down */
 		pthread_mutex_lock(&S.mu);
-		snprintf(S.reqs[cc->idx].body, sizeof S.reqs[cc->idx].body, "%s", cc->body);
+		bool ok = !S.stopping && S.nconns < MAX_CONNS;
+		if (ok) {
+			S.conns[S.nconns].fd = fd;
+			ok = pthread_create(&S.conns[S.nconns].tid, NULL, conn_main,
+					    (void *)(intptr_t)fd) == 0;
+			if (ok)
+				S.nconns++;
+		}
 		pthread_mutex_unlock(&S.mu);
+		if (!ok)
+			close(fd);
 	}
-	canned cn = next_canned();
-	if (cn.delay_ms)
-		server_delay(cn.delay_ms);
-	struct MHD_Response *r = make_response(&cn, url);
-	add_headers(r, cn.headers);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)cn.status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-		      enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	free(*con_cls);
-	*con_cls = NULL;
 }
 
 static int server_start(void **state)
@@ -226,24 +287,24 @@ static int server_start(void **state)
 	(void)state;
 	pthread_mutex_lock(&S.mu);
 	S.stopping = false;
-	S.nscript = S.next = S.nreqs = 0;
+	S.nscript = S.next = S.nreqs = S.nconns = 0;
 	S.dflt = (canned){.status = 200, .body = "ok"};
 	pthread_mutex_unlock(&S.mu);
 	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	S.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-			       0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR,
-			       (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
-			       NULL, MHD_OPTION_END);
-	if (!S.d)
+	S.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (S.lfd < 0 || bind(S.lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    listen(S.lfd, 64) != 0 || getsockname(S.lfd, (struct sockaddr *)&sa, &len) != 0)
 		return -1;
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(S.d, MHD_DAEMON_INFO_BIND_PORT);
-	S.port = di ? di->port : 0;
-	return S.port ? 0 : -1;
+	S.port = ntohs(sa.sin_port);
+	S.acceptor_started = pthread_create(&S.acceptor, NULL, accept_main, NULL) == 0;
+	return S.acceptor_started ? 0 : -1;
 }
 
+/* Ends every connection (its thread wakes from recv) and joins them all. */
 static int server_stop(void **state)
 {
 	(void)state;
@@ -251,9 +312,20 @@ static int server_stop(void **state)
 	S.stopping = true;
 	pthread_cond_broadcast(&S.cv);
 	pthread_mutex_unlock(&S.mu);
-	if (S.d)
-		MHD_stop_daemon(S.d);
-	S.d = NULL;
+	if (S.lfd >= 0)
+		shutdown(S.lfd, SHUT_RDWR);
+	if (S.acceptor_started)
+		pthread_join(S.acceptor, NULL);
+	S.acceptor_started = false;
+	for (size_t i = 0; i < S.nconns; i++) {
+		shutdown(S.conns[i].fd, SHUT_RDWR);
+		pthread_join(S.conns[i].tid, NULL);
+		close(S.conns[i].fd);
+	}
+	S.nconns = 0;
+	if (S.lfd >= 0)
+		close(S.lfd);
+	S.lfd = -1;
 	return 0;
 }
 

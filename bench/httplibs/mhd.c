@@ -1,16 +1,17 @@
 /*
- * bench_ceiling — the throughput ceiling for pdt's HTTP layer.
+ * bench_mhd — bench/httplibs' libmicrohttpd 0.9.75 server (until issue 9 it
+ * was bench_ceiling, when pdt's HTTP layer was libmicrohttpd; the ceiling is
+ * now the bare h2o server, h2o.c).
  *
  * A minimal libmicrohttpd server that answers every GET with the fixed body
- * {"status":"ok"} (Content-Type: application/json), run with the same daemon
- * flags pdt uses (src/http/server.c): MHD_USE_POLL_INTERNAL_THREAD |
+ * {"status":"ok"} (Content-Type: application/json), run with the daemon
+ * flags pdt used (src/http/server.c before issue 9): MHD_USE_POLL_INTERNAL_THREAD |
  * MHD_USE_ERROR_LOG | MHD_USE_ITC, a thread pool (MHD_OPTION_THREAD_POOL_SIZE)
  * and the same connection timeout and limit. The response object is created
  * once (MHD_RESPMEM_PERSISTENT) and reused for every request, so what is
- * measured is MHD plus the kernel, nothing else. bench/api.sh compares pdt's
- * routes against it.
+ * measured is MHD plus the kernel, nothing else.
  *
- * usage: bench_ceiling PORT [THREADS]
+ * usage: bench_mhd PORT [THREADS]
  *   THREADS defaults to $HTTP_THREADS, else 8. Binds 127.0.0.1 only.
  *   Runs until SIGINT or SIGTERM.
  */
@@ -33,7 +34,7 @@ typedef int mhd_result;
 typedef enum MHD_Result mhd_result;
 #endif
 
-/* As src/http/server.c, so only the per-request work differs. */
+/* As src/http/server.c had them, so only the per-request work differs. */
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 1000
 #define CONNECTION_MEMORY ((size_t)128 * 1024)

@@ -388,7 +388,7 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"WHERE sync_status.lease_owner IS NULL OR sync_status.lease_expires < ?4 "
 		"RETURNING status"},
 	[DB_LEASE_EXTEND] = {"UPDATE sync_status SET lease_expires = ?2 WHERE lease_owner = ?1"},
-	[DB_LEASE_RELEASE] = {"UPDATE sync_status SET lease_owner = NULL, lease_expires = NULL, "
+	[DB_LEASE_RELEASE] = {"UPDATE sync_status SET lease_owner = NULL, lease_expires = NULL, status = 'idle', "
 		"next_due = COALESCE(?4, next_due), next_sync = COALESCE(?5, next_sync) "
 		"WHERE user_id = ?1 AND source = ?2 AND lease_owner = ?3"},
 	[DB_LEASE_WAKE] = {"UPDATE sync_status SET next_due = ?2 WHERE source = ?1 AND "

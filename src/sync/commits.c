@@ -403,7 +403,7 @@ static pdt_err leased_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 	pdt_err rc;
 	if (o == LEASE_RUN) {
 		rc = locked_pass(ctx, user_id, deadline_ms, out);
-		lease_release(ctx->leases, user_id, SOURCE, 0);
+		lease_release(ctx->leases, user_id, SOURCE, 0, ctx->client);
 		return rc;
 	}
 	rc = upstream_client_cancelled(ctx->client) ? PDT_ECANCELLED : PDT_ETIMEOUT;

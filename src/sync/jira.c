@@ -608,7 +608,7 @@ static pdt_err leased_pass(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
 					     ctx->client);
 	if (o == LEASE_RUN) {
 		pdt_err rc = locked_pass(ctx, user_id, workspace_id, deadline_ms, out);
-		lease_release(ctx->leases, user_id, SOURCE, 0);
+		lease_release(ctx->leases, user_id, SOURCE, 0, ctx->client);
 		return rc;
 	}
 	pdt_err rc = upstream_client_cancelled(ctx->client) ? PDT_ECANCELLED : PDT_ETIMEOUT;

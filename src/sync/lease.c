@@ -141,13 +141,44 @@ pdt_err lease_claim_due(lease *l, const char *source, int64_t *user_id, int64_t 
 	return rc;
 }
 
-void lease_release(lease *l, int64_t user_id, const char *source, int64_t next_due_ms)
+/* Sleeps ms in LEASE_POLL_MS steps; false as soon as client is cancelled. */
+static bool retry_wait(int64_t ms, upstream_client *client)
 {
-	atomic_fetch_add(&l->queries, 1);
-	pdt_err rc = store_lease_release(l->st, user_id, source, l->owner, next_due_ms);
-	if (rc)
-		log_warn("lease release user_id=%lld source=%s failed: %s (it expires)",
-			 (long long)user_id, source, pdt_strerror(rc));
+	for (int64_t left = ms; left > 0; left -= LEASE_POLL_MS) {
+		if (client && upstream_client_cancelled(client))
+			return false;
+		int64_t step = left < LEASE_POLL_MS ? left : LEASE_POLL_MS;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)step * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return !(client && upstream_client_cancelled(client));
+}
+
+void lease_release(lease *l, int64_t user_id, const char *source, int64_t next_due_ms,
+		   upstream_client *client)
+{
+	/* The lease counts as held until its release is written: the heartbeat
+	 * extends every row this replica owns, so a lease given up on while the
+	 * database was away would be kept alive by the replica's other passes
+	 * and its user never synced again. */
+	for (long tries = 0;; tries++) {
+		atomic_fetch_add(&l->queries, 1);
+		pdt_err rc = store_lease_release(l->st, user_id, source, l->owner, next_due_ms);
+		if (rc == PDT_OK) {
+			if (tries)
+				log_info("lease release user_id=%lld source=%s done retries=%ld",
+					 (long long)user_id, source, tries);
+			break;
+		}
+		if (rc != PDT_EUNAVAIL || !retry_wait(LEASE_RETRY_MS, client)) {
+			log_warn("lease release user_id=%lld source=%s failed: %s (it expires)",
+				 (long long)user_id, source, pdt_strerror(rc));
+			break;
+		}
+		if (tries == 0)
+			log_warn("lease release user_id=%lld source=%s failed: %s (retrying)",
+				 (long long)user_id, source, pdt_strerror(rc));
+	}
 	atomic_fetch_sub(&l->held, 1);
 }
 
@@ -181,7 +212,7 @@ lease_outcome lease_enter_manual(lease *l, int64_t user_id, const char *source,
 			atomic_fetch_add(&l->held, 1);
 			if (!waited || syncing)
 				return LEASE_RUN; /* free, or its holder died mid-pass */
-			lease_release(l, user_id, source, 0);
+			lease_release(l, user_id, source, 0, client);
 			return LEASE_JOINED;
 		}
 		if (rc != PDT_ECONFLICT) {

@@ -25,6 +25,10 @@
  * rows (still due: the dead one never released them). Its half-done
  * repository writes were never committed (one transaction per repository).
  *
+ * Database restarts. A release that meets the database away is retried
+ * until it is back (lease_release): the heartbeat extends every row this
+ * replica owns, so an unreleased row would otherwise stay held.
+ *
  * Manual triggers (lease_enter_manual): the pass claims the lease whatever
  * the schedule; while another replica holds it, the trigger waits (polling
  * every LEASE_POLL_MS, bounded by its deadline and by cancellation) and then
@@ -49,6 +53,7 @@
 #include "upstream/client.h"
 
 #define LEASE_POLL_MS 100
+#define LEASE_RETRY_MS 500
 
 typedef struct lease lease;
 
@@ -72,8 +77,15 @@ pdt_err lease_ensure(lease *l, const char *source);
  * it was due (0: never scheduled). */
 pdt_err lease_claim_due(lease *l, const char *source, int64_t *user_id, int64_t *due_ms);
 /* Releases a lease this replica holds; next_due_ms > 0 schedules the next
- * pass, 0 keeps the schedule. */
-void lease_release(lease *l, int64_t user_id, const char *source, int64_t next_due_ms);
+ * pass, 0 keeps the schedule. While the database is unavailable the release
+ * is retried every LEASE_RETRY_MS (the caller waits): until it is written
+ * the lease is extended by the heartbeat, so giving up would leave the row
+ * held for as long as this replica has other passes. Only a cancelled
+ * client (shutdown; NULL: never) or another error ends the retries: that
+ * lease then expires. The release also sets the row's status "idle": a pass
+ * whose final status write was lost with the database is over all the same. */
+void lease_release(lease *l, int64_t user_id, const char *source, int64_t next_due_ms,
+		   upstream_client *client);
 
 typedef enum lease_outcome {
 	LEASE_RUN,    /* the lease is ours: run the pass, then lease_release(.., 0) */

@@ -74,7 +74,7 @@ static void sync_one(pass_totals *t, int64_t user_id, int64_t due_ms)
 	long skipped = 0;
 	int64_t next = upstream_client_cancelled(ctx->client) ? 0
 			   : next_due(t->l, due_ms, start, &skipped);
-	lease_release(ctx->leases, user_id, t->l->source, next);
+	lease_release(ctx->leases, user_id, t->l->source, next, ctx->client);
 	atomic_fetch_add(&t->users, 1);
 	if (skipped > atomic_load(&t->ticks_skipped))
 		atomic_store(&t->ticks_skipped, skipped);

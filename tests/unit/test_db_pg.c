@@ -26,6 +26,7 @@
 #include "store/db_pg.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "testdb.h"
 
 /* ---- no server ---- */
 
@@ -202,20 +203,14 @@ static void test_pg_every_statement_prepares(void **state)
 	}
 }
 
-/* How many postgres migrations there are, and the newest version (numbers
- * may have gaps while the branches owning them are not merged). */
 static int pg_migration_count(void)
 {
-	int n = 0;
-	while (store_postgres_migrations[n].version)
-		n++;
-	return n;
+	return testdb_migration_count(store_postgres_migrations);
 }
 
 static int pg_latest_version(void)
 {
-	int n = pg_migration_count();
-	return n ? store_postgres_migrations[n - 1].version : 0;
+	return testdb_latest_version(store_postgres_migrations);
 }
 
 static void test_pg_migrate_idempotent_and_concurrent(void **state)

@@ -16,6 +16,7 @@
 
 #include "store/store.h"
 #include "sync/budget.h"
+#include "testdb.h"
 
 #include "core/banned.h"
 
@@ -28,27 +29,10 @@ typedef struct fixture {
 	int64_t users[3];
 } fixture;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	char url[700], err[256];
-	const char *base = getenv("PDT_TEST_TMPDIR");
-	base = base && *base ? base : "/tmp";
-	if (mkdir(base, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_lease.XXXXXX", base);
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(url, sizeof url, "sqlite://%s/l.db", f->dir);
-	if (store_open(url, 2, &f->s, err, sizeof err) || store_migrate(f->s, NULL))
+	if (!f || testdb_open("test_lease", 2, f->dir, sizeof f->dir, &f->s))
 		return -1;
 	/* Users 0 and 1 have a repository; user 2 has none (nothing to sync). */
 	for (int i = 0; i < 3; i++) {
@@ -76,7 +60,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	store_close(f->s);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testdb_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "store/db_sqlite.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "testdb.h"
 
 #include "core/banned.h"
 
@@ -195,21 +196,14 @@ static void test_open_creates_parent_dirs(void **state)
 	rm_tree(dir);
 }
 
-/* Number of embedded migrations (they are numbered 1..N without gaps). */
-/* How many migrations there are (numbers may have gaps while branches that
- * own them are unmerged), and the highest number. */
 static int migration_count(void)
 {
-	int n = 0;
-	while (store_sqlite_migrations[n].version)
-		n++;
-	return n;
+	return testdb_migration_count(store_sqlite_migrations);
 }
 
 static int latest_version(void)
 {
-	int n = migration_count();
-	return n ? store_sqlite_migrations[n - 1].version : 0;
+	return testdb_latest_version(store_sqlite_migrations);
 }
 
 static void test_migrate_idempotent(void **state)

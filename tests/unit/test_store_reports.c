@@ -17,6 +17,7 @@
 
 #include "store/store.h"
 #include "store/store_reports.h"
+#include "testdb.h"
 
 typedef struct fixture {
 	char dir[512];
@@ -24,27 +25,10 @@ typedef struct fixture {
 	int64_t alice, bob, repo;
 } fixture;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	char url[600], err[256];
-	const char *base = getenv("PDT_TEST_TMPDIR");
-	base = base && *base ? base : "/tmp";
-	if (mkdir(base, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_store_reports.XXXXXX", base);
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(url, sizeof url, "sqlite://%s/pdt.db", f->dir);
-	if (store_open(url, 3, &f->s, err, sizeof err) || store_migrate(f->s, NULL))
+	if (!f || testdb_open("test_store_reports", 3, f->dir, sizeof f->dir, &f->s))
 		return -1;
 	store_user u = {0};
 	store_repo r = {0};
@@ -66,7 +50,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	store_close(f->s);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testdb_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

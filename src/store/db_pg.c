@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@ typedef struct pg_stmt {
 struct pg_conn {
 	db_conn base; /* first */
 	PGconn *pg;
+	_Atomic unsigned *losses; /* the pool's count of connections found lost */
+	unsigned checked;	  /* *losses when this one was last known alive */
 	bool prepared[DB__COUNT];
 	pg_stmt stmts[DB__COUNT];
 };
@@ -48,6 +52,7 @@ struct db_pool {
 	int nconns;
 	int *free_idx; /* stack of indexes of idle connections */
 	int nfree;
+	_Atomic unsigned losses; /* bumped whenever a connection is found lost */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
@@ -150,6 +155,7 @@ static pdt_err pg_fail(pg_conn *c, const PGresult *res, const char *op)
 	pdt_err e = db_pg_map_sqlstate(state);
 	char line[192];
 	if (e == PDT_EUNAVAIL) {
+		atomic_fetch_add(c->losses, 1);
 		log_warn("msg=\"store: database unavailable\" op=%s detail=\"%s\"", op,
 			 first_line(PQerrorMessage(c->pg), line, sizeof line));
 	} else if (e == PDT_ESTORE) {
@@ -409,27 +415,66 @@ static void forget_prepared(pg_conn *c)
 }
 
 /*
- * A connection the server closed (restart, idle kill) is found without a
- * round trip: PQconsumeInput reads the goodbye and EOF. A dead one is reset.
+ * Reads what the server sent an idle connection. A server that shut down
+ * sent a FATAL message and then closed: one PQconsumeInput reads only the
+ * message, the next one meets the end. Bounded: an idle connection gets at
+ * most a notice or two.
+ */
+static void drain(pg_conn *c)
+{
+	for (int i = 0; i < 4 && PQstatus(c->pg) == CONNECTION_OK; i++) {
+		struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+			return;
+		if (!PQconsumeInput(c->pg))
+			return;
+	}
+}
+
+/*
+ * After another connection of the pool was found lost (restart, failover),
+ * this one may have been cut too without a word reaching it yet: one empty
+ * round trip tells, once per loss, before a request's statement meets it.
+ */
+static bool verify(pg_conn *c, unsigned losses)
+{
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return false;
+	if (c->checked == losses)
+		return true;
+	PGresult *res = PQexec(c->pg, "");
+	bool alive = PQresultStatus(res) == PGRES_EMPTY_QUERY;
+	PQclear(res);
+	if (alive)
+		c->checked = losses;
+	return alive;
+}
+
+/*
+ * A connection the server closed (restart, idle kill) is found and reset
+ * before use, so a request meets a dead connection only when the server
+ * went away unannounced and no other connection has noticed yet.
  */
 static void revive(pg_conn *c)
 {
-	if (PQstatus(c->pg) == CONNECTION_OK)
-		PQconsumeInput(c->pg);
-	if (PQstatus(c->pg) == CONNECTION_OK) {
+	drain(c);
+	if (verify(c, atomic_load(c->losses))) {
 		/* A transaction left open by a failed ROLLBACK must not leak. */
 		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 			simple(c, "ROLLBACK", "rollback");
 		return;
 	}
 	forget_prepared(c);
+	unsigned losses = atomic_load(c->losses);
 	PQreset(c->pg);
 	char line[192];
-	if (PQstatus(c->pg) == CONNECTION_OK)
+	if (PQstatus(c->pg) == CONNECTION_OK) {
+		c->checked = losses;
 		log_info("msg=\"store: database connection re-established\"");
-	else
+	} else {
 		log_warn("msg=\"store: database reconnect failed\" detail=\"%s\"",
 			 first_line(PQerrorMessage(c->pg), line, sizeof line));
+	}
 }
 
 static db_conn *pg_checkout(db_pool *p)
@@ -577,6 +622,7 @@ static pdt_err pg_open(const char *url, int pool_size, db_pool **out, char *err,
 	pthread_cond_init(&p->cv, NULL);
 	for (int i = 0; i < pool_size; i++) {
 		p->nconns++;
+		p->conns[i].losses = &p->losses;
 		rc = open_conn(url, password, &p->conns[i], err, errlen);
 		if (rc)
 			goto cleanup;

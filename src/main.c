@@ -324,7 +324,12 @@ static void *sync_signal_thread(void *arg)
 
 static void print_report(int64_t user_id, const sync_report *r)
 {
+	if (r->joined)
+		printf("user %lld commits: synced by a running pdt serve meanwhile\n",
+		       (long long)user_id);
 	for (size_t i = 0; i < r->n; i++) {
+		if (r->joined && !(r->repos[i].error && r->repos[i].error[0]))
+			continue; /* its counts stayed with the replica that ran it */
 		const sync_repo_report *x = &r->repos[i];
 		if (x->error && x->error[0])
 			printf("user %lld repo %lld %s (%s): error: %s\n", (long long)user_id,
@@ -365,6 +370,9 @@ static size_t sync_jira_users(sync_ctx *ctx, const int64_t *ids, size_t n)
 			printf("user %lld jira: error: %s\n", (long long)ids[i],
 			       r ? r->error : "internal error");
 			failures++;
+		} else if (r->joined) {
+			printf("user %lld jira: synced by a running pdt serve meanwhile\n",
+			       (long long)ids[i]);
 		} else {
 			printf("user %lld jira: %lld sprints, %lld cards\n", (long long)ids[i],
 			       (long long)r->sprints, (long long)r->cards);
@@ -434,6 +442,12 @@ static int cmd_sync(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	sync_ctx ctx = {.st = st, .cfg = &cfg, .client = new_client(&cfg), .locks = userlock_new()};
+	/* The same leases and rate budgets as the replicas of `pdt serve` on
+	 * this database: a pass they are running is joined, not run twice. */
+	ctx.leases = lease_start(st, cfg.sync_lease_ttl_ns / TIMEUTIL_NS_PER_MS);
+	ctx.budgets = budget_new(st, cfg.sync_max_wait_ns / TIMEUTIL_NS_PER_MS);
+	if (ctx.client)
+		budget_install(ctx.budgets, ctx.client);
 	pthread_t sig;
 	bool sig_ok = pthread_create(&sig, NULL, sync_signal_thread, ctx.client) == 0;
 	rc = run_sources(&ctx, &a) ? 1 : 0;
@@ -442,7 +456,9 @@ static int cmd_sync(int argc, char **argv)
 		pthread_kill(sig, SIGTERM);
 		pthread_join(sig, NULL);
 	}
+	lease_free(ctx.leases);
 	upstream_client_free(ctx.client);
+	budget_free(ctx.budgets);
 	userlock_free(ctx.locks);
 cleanup:
 	store_close(st);

@@ -407,8 +407,8 @@ static pdt_err leased_pass(sync_ctx *ctx, int64_t user_id, int64_t deadline_ms,
 		return rc;
 	}
 	rc = upstream_client_cancelled(ctx->client) ? PDT_ECANCELLED : PDT_ETIMEOUT;
-	if (o == LEASE_JOINED)
-		rc = status_report(ctx, user_id, out);
+	if (o == LEASE_JOINED && (rc = status_report(ctx, user_id, out)) == PDT_OK)
+		(*out)->joined = true;
 	userlock_leave(ctx->locks, user_id, SOURCE, *out);
 	return rc;
 }

@@ -616,6 +616,7 @@ static pdt_err leased_pass(sync_ctx *ctx, int64_t user_id, int64_t workspace_id,
 	if (o == LEASE_JOINED && (rc = store_sync_status_get(ctx->st, user_id, SOURCE, &st)) == 0) {
 		sync_report *rep = sync_report_new(0);
 		rep->error = xstrdup(st.last_error ? st.last_error : "");
+		rep->joined = true;
 		store_sync_status_release(&st);
 		*out = rep;
 	}

@@ -46,6 +46,10 @@ typedef struct sync_report {
 	char *error;       /* Jira passes: "" when everything synced */
 	sync_ws_report *ws; /* Jira passes: each workspace synced, in id order */
 	size_t nws;
+	/* Another replica (or `pdt sync`) ran the pass while this caller waited
+	 * for its lease: the errors are what it recorded, the counts stayed with
+	 * it (0 here). */
+	bool joined;
 } sync_report;
 
 sync_report *sync_report_new(size_t nrepos);

@@ -14,7 +14,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeGitHub, FakeGitLab  # noqa: E402
-from harness import PdtTestCase, Server, run_pdt, db_query  # noqa: E402
+from harness import PdtTestCase, Server, run_pdt, db_query, db_exec  # noqa: E402
 
 KEY_RE = re.compile(r"[A-Z][A-Z0-9]+-[0-9]+")
 DAY = 86400
@@ -665,6 +665,65 @@ class CliSyncTest(SyncCase):
         self.assertEqual(p.returncode, 2)
         p = run_pdt(["sync", "--bogus"], env=env)
         self.assertEqual(p.returncode, 2)
+
+    def hold_lease(self, db, user_id, status, for_s):
+        """Another replica's lease on the user's commit pass, for for_s seconds."""
+        until = int((time.time() + for_s) * 1000)
+        db_exec(db, "INSERT INTO sync_status (user_id, source, status, lease_owner, "
+                    "lease_expires) VALUES (?, 'commits', ?, 'r-elsewhere', ?) "
+                    "ON CONFLICT (user_id, source) DO UPDATE SET status = excluded.status, "
+                    "lease_owner = excluded.lease_owner, "
+                    "lease_expires = excluded.lease_expires",
+                (user_id, status, until))
+
+    def test_pdt_sync_joins_a_pass_held_elsewhere(self):
+        """`pdt sync` takes the same leases as the replicas of `pdt serve`: a
+        pass another one is running is waited for and joined, never run twice;
+        a lease whose holder died mid-pass is taken once it expires."""
+        gh = FakeGitHub(seed=11)
+        gh.start()
+        self.addCleanup(gh.stop)
+        build_github(gh, time.time())
+        srv = self.start_pdt(gh)
+        token, user = self.user_with_token(srv, github="ghp_alice_token")
+        srv.add_repo(token, "https://github.com/octo/hello")
+        env = {k: srv.env[k] for k in ("DATABASE_URL", "ENCRYPTION_KEY", "GITHUB_API_URL")}
+        args = ["sync", "--commits", "--user", str(user["id"])]
+
+        # A live holder: pdt sync waits; the holder's pass ends (idle, released)
+        # and pdt sync answers with what it recorded, asking GitHub nothing.
+        self.hold_lease(srv.db_path, user["id"], "syncing", 60)
+        gh.reset_log()
+        out = {}
+        t = threading.Thread(target=lambda: out.update(p=run_pdt(args, env=env, timeout=60)))
+        t.start()
+        time.sleep(1.0)
+        self.assertTrue(t.is_alive(), "pdt sync did not wait for the held lease")
+        db_exec(srv.db_path, "UPDATE sync_status SET status = 'idle', lease_owner = NULL, "
+                             "lease_expires = NULL WHERE user_id = ? AND source = 'commits'",
+                (user["id"],))
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        p = out["p"]
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("commits: synced by a running pdt serve meanwhile", p.stdout)
+        self.assertNotIn("fetched", p.stdout)
+        self.assertEqual(gh.requests_for(), [])
+        self.assertEqual(db_query(srv.db_path, "SELECT count(*) AS n FROM commits")[0]["n"], 0)
+
+        # A dead holder (still "syncing", lease running out): pdt sync takes
+        # the lease when it expires and runs the pass itself, then releases it.
+        self.hold_lease(srv.db_path, user["id"], "syncing", 2.0)
+        t0 = time.monotonic()
+        p = run_pdt(args, env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.0)
+        truth = expected_commits(gh, "octo", "hello")
+        self.assertIn("octo/hello (github): %d new of %d fetched" % (len(truth), len(truth)),
+                      p.stdout)
+        row = db_query(srv.db_path, "SELECT status, lease_owner FROM sync_status "
+                                    "WHERE user_id = ? AND source = 'commits'", (user["id"],))
+        self.assertEqual(row, [{"status": "idle", "lease_owner": None}])
 
 
 if __name__ == "__main__":

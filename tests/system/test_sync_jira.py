@@ -2,13 +2,14 @@
 against the Jira Cloud fake."""
 import os
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fakes import FakeJira  # noqa: E402
-from harness import PdtTestCase, run_pdt, seed_commits, fake_sha  # noqa: E402
+from harness import PdtTestCase, run_pdt, seed_commits, fake_sha, db_exec  # noqa: E402
 
 DAY = 86400
 SYNC_TIMEOUT = 90.0
@@ -300,6 +301,35 @@ class JiraFaultTest(JiraCase):
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("jira: error", p.stdout)
         self.assertIn("jira: 1 sprints, 0 cards", p.stdout)
+
+    def test_pdt_sync_joins_a_jira_pass_held_elsewhere(self):
+        """A Jira pass another replica holds is waited for and joined by
+        `pdt sync`: it asks Jira nothing and reports what that pass recorded."""
+        _tok, user = self.configure(self.srv, self.fake, "good@example.com", "tok-good")
+        until = int((time.time() + 60) * 1000)
+        db_exec(self.srv.db_path, "INSERT INTO sync_status (user_id, source, status, "
+                "lease_owner, lease_expires) VALUES (?, 'jira', 'syncing', 'r-elsewhere', ?) "
+                "ON CONFLICT (user_id, source) DO UPDATE SET status = excluded.status, "
+                "lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires",
+                (user["id"], until))
+        env = {k: self.srv.env[k]
+               for k in ("DATABASE_URL", "ENCRYPTION_KEY", "UPSTREAM_ALLOW_LOOPBACK")}
+        self.fake.reset_log()
+        out = {}
+        t = threading.Thread(target=lambda: out.update(
+            p=run_pdt(["sync", "--jira", "--user", str(user["id"])], env=env, timeout=60)))
+        t.start()
+        time.sleep(1.0)
+        self.assertTrue(t.is_alive(), "pdt sync did not wait for the held lease")
+        db_exec(self.srv.db_path, "UPDATE sync_status SET status = 'idle', lease_owner = NULL,"
+                " lease_expires = NULL, last_error = 'jira: 401 from the other pass' "
+                "WHERE user_id = ? AND source = 'jira'", (user["id"],))
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        p = out["p"]
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("jira: error: jira: 401 from the other pass", p.stdout)
+        self.assertEqual(self.fake.requests_for(), [])
 
     def test_malformed_and_hung_upstream(self):
         tok, _ = self.configure(self.srv, self.fake, "good@example.com", "tok-good")

@@ -183,6 +183,9 @@ class KillReplicaTest(ReplicaCase):
         victim.proc.wait(10)
         victim._stopped = True
         killed_at = time.monotonic()
+        # What it held when it died (a pass seen above may have ended before
+        # the kill; its user is then not due again within the hour).
+        self.assertTrue(victim_holds(), "the victim held nothing when killed")
         others = [self.start_replica(**env) for _ in range(2)]
         # The dead replica's users are synced by another once its leases expire.
         done = wait_for(lambda: all(

@@ -641,8 +641,9 @@ class ValidateTest(SyncCase):
 
 
 class CliSyncTest(SyncCase):
-    def test_pdt_sync_exit_codes(self):
-        gh = FakeGitHub(seed=9)
+    def setup_cli(self, seed):
+        """GitHub fake, server, a user with octo/hello; the env `pdt sync` needs."""
+        gh = FakeGitHub(seed=seed)
         gh.start()
         self.addCleanup(gh.stop)
         build_github(gh, time.time())
@@ -650,6 +651,10 @@ class CliSyncTest(SyncCase):
         token, user = self.user_with_token(srv, github="ghp_alice_token")
         srv.add_repo(token, "https://github.com/octo/hello")
         env = {k: srv.env[k] for k in ("DATABASE_URL", "ENCRYPTION_KEY", "GITHUB_API_URL")}
+        return gh, srv, token, user, env
+
+    def test_pdt_sync_exit_codes(self):
+        gh, srv, token, user, env = self.setup_cli(9)
         p = run_pdt(["sync", "--commits", "--user", str(user["id"])], env=env, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         truth = expected_commits(gh, "octo", "hello")
@@ -680,14 +685,7 @@ class CliSyncTest(SyncCase):
         """`pdt sync` takes the same leases as the replicas of `pdt serve`: a
         pass another one is running is waited for and joined, never run twice;
         a lease whose holder died mid-pass is taken once it expires."""
-        gh = FakeGitHub(seed=11)
-        gh.start()
-        self.addCleanup(gh.stop)
-        build_github(gh, time.time())
-        srv = self.start_pdt(gh)
-        token, user = self.user_with_token(srv, github="ghp_alice_token")
-        srv.add_repo(token, "https://github.com/octo/hello")
-        env = {k: srv.env[k] for k in ("DATABASE_URL", "ENCRYPTION_KEY", "GITHUB_API_URL")}
+        gh, srv, _token, user, env = self.setup_cli(11)
         args = ["sync", "--commits", "--user", str(user["id"])]
 
         # A live holder: pdt sync waits; the holder's pass ends (idle, released)

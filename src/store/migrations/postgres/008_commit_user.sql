@@ -1,18 +1,10 @@
 -- pdt schema, version 8 (PostgreSQL): commits.user_id, a copy of its
 -- repository's user_id, and indexes in the listing's order (see
--- sqlite/008_commit_user.sql). The trigger fills user_id for a row inserted
--- without it; NOT NULL holds it afterwards.
+-- sqlite/008_commit_user.sql). Every insert must set user_id; NOT NULL
+-- refuses one that does not.
 ALTER TABLE commits ADD COLUMN user_id BIGINT;
 UPDATE commits c SET user_id = r.user_id FROM repositories r WHERE r.id = c.repo_id;
 ALTER TABLE commits ALTER COLUMN user_id SET NOT NULL;
 CREATE INDEX commits_user_date ON commits (user_id, date DESC, id DESC);
 DROP INDEX commits_repo_date;
 CREATE INDEX commits_repo_date ON commits (repo_id, date DESC, id DESC);
-CREATE FUNCTION commits_user_fill() RETURNS trigger LANGUAGE plpgsql AS $pdt$
-BEGIN
-    SELECT r.user_id INTO NEW.user_id FROM repositories r WHERE r.id = NEW.repo_id;
-    RETURN NEW;
-END
-$pdt$;
-CREATE TRIGGER commits_user_fill BEFORE INSERT ON commits FOR EACH ROW
-    WHEN (NEW.user_id IS NULL) EXECUTE FUNCTION commits_user_fill();

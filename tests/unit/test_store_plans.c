@@ -21,6 +21,7 @@
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "store/store_reports.h"
 #include "testdb.h"
 
 #include "core/banned.h"
@@ -188,6 +189,51 @@ static void test_report_sources_walk_user_index(void **state)
 	assert_plan(f, DB_COMMIT_COUNT, &p, "commits_user_date (user_id=?)");
 }
 
+static void exec_sql(sqlite3 *db, const char *sql);
+
+typedef struct cards_seen {
+	char text[512];
+	size_t len;
+} cards_seen;
+
+static void on_card(const char *key, const char *summary, const char *status, void *ctx)
+{
+	cards_seen *c = ctx;
+	int w = snprintf(c->text + c->len, sizeof c->text - c->len, "%s%s=%s/%s",
+			 c->len ? "," : "", key, summary, status);
+	c->len += w > 0 ? (size_t)w : 0;
+}
+
+/* The report's cards: each key once, the oldest workspace's card when two
+ * sites have it, in key order; each card found by its unique key, not by a
+ * per-card scan of the user's cards. */
+static void test_report_cards(void **state)
+{
+	fixture *f = *state;
+	sqlite3 *db = NULL;
+	char sql[1024];
+	assert_int_equal(sqlite3_open(f->db_path, &db), SQLITE_OK);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO jira_workspaces (id, user_id, workspace, created_at, updated_at) VALUES "
+		 "(7, %1$lld, 'a', 0, 0), (8, %1$lld, 'b', 0, 0), (9, %2$lld, 'c', 0, 0);"
+		 "INSERT INTO jira_cards (user_id, workspace_id, card_key, summary, status, "
+		 "created_at, updated_at) VALUES (%1$lld, 8, 'K-2', 'late', 'Open', 0, 0), "
+		 "(%1$lld, 8, 'K-1', 'b1', 'Done', 0, 0), (%1$lld, 7, 'K-3', 'a3', 'Open', 0, 0), "
+		 "(%1$lld, 7, 'K-2', 'early', 'Done', 0, 0), (%2$lld, 9, 'K-0', 'other', 'x', 0, 0)",
+		 (long long)f->user[0], (long long)f->user[1]);
+	exec_sql(db, sql);
+	sqlite3_close(db);
+	cards_seen seen = {0};
+	store_report_source src = {.card = on_card, .ctx = &seen};
+	assert_int_equal(store_report_read(f->s, f->user[0], 0, 1, &src), PDT_OK);
+	assert_string_equal(seen.text, "K-1=b1/Done,K-2=early/Done,K-3=a3/Open");
+	const params p = {1, {f->user[0]}, {0}};
+	char plan[2048];
+	explain(f, DB_SRC_CARDS, &p, plan, sizeof plan);
+	if (!strstr(plan, "(user_id=? AND workspace_id=? AND card_key=?)") || strstr(plan, "ANY("))
+		fail_msg("cards not found by their unique key: %s", plan);
+}
+
 /* Pages of the API answer read through the store equal the whole listing,
  * in the same order: date DESC, id DESC. */
 static void test_commit_list_order(void **state)
@@ -294,6 +340,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_report_sources_walk_user_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_list_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_cards, setup, teardown),
 		cmocka_unit_test(test_migration_fills_user_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

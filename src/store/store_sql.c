@@ -370,9 +370,10 @@ const db_sql db_sql_table[DB__COUNT] = {
 			  "MIN(workspace_id) AS w FROM jira_cards WHERE user_id = ?1 GROUP BY card_key) m "
 			  "JOIN jira_cards c ON c.user_id = ?1 AND c.workspace_id = m.w AND c.card_key = m.k "
 			  "ORDER BY m.k"},
-	[DB_USERS_WITH_COMMITS] = {"SELECT DISTINCT r.user_id FROM commits c "
-				   "JOIN repositories r ON r.id = c.repo_id "
-				   "WHERE c.date >= ?1 AND c.date < ?2 ORDER BY r.user_id"},
+	/* One seek per user in commits_user_date (migration 008). */
+	[DB_USERS_WITH_COMMITS] = {"SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM "
+				   "commits c WHERE c.user_id = u.id AND c.date >= ?1 AND "
+				   "c.date < ?2) ORDER BY u.id"},
 
 	/* Leases (store_lease.c, migration 007). Every condition on a lease is
 	 * re-checked by the UPDATE itself on the row it changes, so two replicas

@@ -187,6 +187,9 @@ static void test_report_sources_walk_user_index(void **state)
 	const params p = {3, {f->user[2], 1700000000, 1700009000}, {0}};
 	assert_plan(f, DB_SRC_COMMITS, &p, "commits_user_date (user_id=? AND date>? AND date<?)");
 	assert_plan(f, DB_COMMIT_COUNT, &p, "commits_user_date (user_id=?)");
+	const params period = {2, {1700000000, 1700009000}, {0}};
+	assert_plan(f, DB_USERS_WITH_COMMITS, &period,
+		    "commits_user_date (user_id=? AND date>? AND date<?)");
 }
 
 static void exec_sql(sqlite3 *db, const char *sql);

@@ -19,3 +19,8 @@ UPDATE commits SET user_id = (SELECT r.user_id FROM repositories r WHERE r.id = 
 CREATE INDEX commits_user_date ON commits (user_id, date DESC, id DESC);
 DROP INDEX commits_repo_date;
 CREATE INDEX commits_repo_date ON commits (repo_id, date DESC, id DESC);
+-- commits_date_id (004) served the listing before user_id existed; the
+-- automatic reports' "users with commits in a period" now seeks
+-- commits_user_date per user, so it goes and commit inserts keep the same
+-- number of indexes as before this migration.
+DROP INDEX commits_date_id;

@@ -185,11 +185,12 @@ for i in range(n):
         key, link = f"PROJ-{i % 500 + 1}", 1
         msg = f"{key}: implement bench feature step {i}\n\nLonger description of the change."
     rows.append((repo_id, sha, msg, f"Bench Author {author}",
-                 f"author{author}@example.com", "main", now - i * 60, key, link, now))
+                 f"author{author}@example.com", "main", now - i * 60, key, link, now, repo_id))
 con.execute("BEGIN IMMEDIATE")
 con.executemany(
     "INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date,"
-    " jira_card_key, has_link, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    " jira_card_key, has_link, created_at, user_id) VALUES (?,?,?,?,?,?,?,?,?,?,"
+    " (SELECT user_id FROM repositories WHERE id = ?))", rows)
 con.execute("COMMIT")
 got = con.execute("SELECT count(*) FROM commits WHERE repo_id = ?", (repo_id,)).fetchone()[0]
 con.close()

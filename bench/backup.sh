@@ -126,9 +126,11 @@ while os.path.getsize(db) < target:
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date,"
-        " jira_card_key, has_link, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " jira_card_key, has_link, created_at, user_id) VALUES (?,?,?,?,?,?,?,?,?,?,"
+        " (SELECT user_id FROM repositories WHERE id = ?))",
         ((repo_id, hashlib.sha1(b"%d" % n).hexdigest(), "PROJ-%d change %d\n\n%s" % (n % 5000, n, pad),
-          "Ada Lovelace", "ada@example.com", "main", now - n, "PROJ-%d" % (n % 5000), 1, now)
+          "Ada Lovelace", "ada@example.com", "main", now - n, "PROJ-%d" % (n % 5000), 1, now,
+          repo_id)
          for n in range(i, i + batch)))
     conn.execute("COMMIT")
     i += batch

@@ -11,7 +11,12 @@ ANALYZE, as the server's store_optimize or autoanalyze would), then
 runs wrk (2 threads, 32 connections, DURATION s) route by route, alternating
 the backends twice (sqlite, pg, pg, sqlite) and reporting the mean.
 
-usage: bench/pg.py   env: DURATION=10 COMMITS=10000 PDT_BIN=build/pdt
+With BASE_BIN=/path/to/other/pdt it also starts that build's two servers
+(same settings, same seeded data) and alternates all four the same way
+(each of the four runs twice per route), printing the new build beside the
+base build: one run, one machine load.
+
+usage: bench/pg.py   env: DURATION=10 COMMITS=10000 PDT_BIN=build/pdt BASE_BIN=
 """
 import os
 import re
@@ -25,6 +30,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 DURATION = int(os.environ.get("DURATION", "10"))
 COMMITS = int(os.environ.get("COMMITS", "10000"))
 os.environ.setdefault("PDT_BIN", os.path.join(ROOT, "build", "pdt"))
+BASE_BIN = os.environ.get("BASE_BIN", "")
+ROUTES = ("/api/user/profile", "/api/commits?limit=100")
 
 
 def cluster(cmd, state):
@@ -63,10 +70,41 @@ def setup(srv):
         conn = harness.db_connect(srv.db_path)
         conn.execute("PRAGMA analysis_limit = 1000")
         conn.execute("ANALYZE")
+        # The seed's pages sit in the WAL until a checkpoint; readers pay for
+        # a long WAL (profile req/s varied 3x with it), so start from none.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()
     r = srv.request("GET", "/api/commits?limit=100", token=token)
     assert r.status == 200 and len(r.body) == 100, r.status
     return token
+
+
+def start_servers(state, servers):
+    """sqlite and pg servers of PDT_BIN, and base-sqlite / base-pg of BASE_BIN."""
+    import harness
+    env = {"HTTP_THREADS": "8"}
+    builds = [("", os.environ["PDT_BIN"])] + ([("base-", BASE_BIN)] if BASE_BIN else [])
+    for prefix, binary in builds:
+        harness.PDT_BIN = binary
+        harness.PG = False
+        servers[prefix + "sqlite"] = harness.Server(env=env)
+        harness.PG_STATE_FILE, harness.PG = state, True
+        servers[prefix + "pg"] = harness.Server(env=env)
+        harness.PG = False
+
+
+def summary(results, names):
+    print("\nsummary (mean of 2 runs, %ds each, wrk -t2 -c32, %d commits):"
+          % (DURATION, COMMITS))
+    for path in ROUTES:
+        mean = {n: sum(results[(path, n)]) / 2 for n in names}
+        print("  %-24s sqlite %8.0f   postgres %8.0f   (pg/sqlite %.2f)"
+              % (path, mean["sqlite"], mean["pg"], mean["pg"] / mean["sqlite"]))
+        if BASE_BIN:
+            print("  %-24s sqlite %8.0f   postgres %8.0f   (base build; new/base: "
+                  "sqlite %.2f, postgres %.2f)"
+                  % ("", mean["base-sqlite"], mean["base-pg"],
+                     mean["sqlite"] / mean["base-sqlite"], mean["pg"] / mean["base-pg"]))
 
 
 def main():
@@ -75,26 +113,16 @@ def main():
     cluster("start", state)
     servers = {}
     try:
-        import harness
-        env = {"HTTP_THREADS": "8"}
-        servers["sqlite"] = harness.Server(env=env)
-        harness.PG_STATE_FILE, harness.PG = state, True
-        servers["pg"] = harness.Server(env=env)
-        harness.PG = False
+        start_servers(state, servers)
         tokens = {k: setup(s) for k, s in servers.items()}
+        names = list(servers)
         results = {}
-        for path in ("/api/user/profile", "/api/commits?limit=100"):
-            for name in ("sqlite", "pg", "pg", "sqlite"):
+        for path in ROUTES:
+            for name in names + names[::-1]:
                 rps = wrk(servers[name].port, tokens[name], path)
                 results.setdefault((path, name), []).append(rps)
-                print("%-24s %-6s %9.0f req/s" % (path, name, rps), flush=True)
-        print("\nsummary (mean of 2 runs, %ds each, wrk -t2 -c32, %d commits):"
-              % (DURATION, COMMITS))
-        for path in ("/api/user/profile", "/api/commits?limit=100"):
-            sq = sum(results[(path, "sqlite")]) / 2
-            pg = sum(results[(path, "pg")]) / 2
-            print("  %-24s sqlite %8.0f   postgres %8.0f   (pg/sqlite %.2f)"
-                  % (path, sq, pg, pg / sq))
+                print("%-24s %-11s %9.0f req/s" % (path, name, rps), flush=True)
+        summary(results, names)
     finally:
         for s in servers.values():
             s._kill()

@@ -4,7 +4,10 @@
  * 10,000 commits), runs store_optimize(), then measures the calling thread's
  * CPU time (not wall time, so a busy machine disturbs it less) for:
  * store_commit_list() of the newest 100, store_user_by_id(), and
- * store_commit_each() over all 10,000. Uses only store.h, so the same source
+ * store_commit_each() over all 10,000. The writes are timed too (what every
+ * index on commits costs): the seed's one batch of 10,000 per commit, then
+ * INSERT_BATCHES batches of 100 new commits, one transaction each (an
+ * incremental sync's shape), per commit, CPU and wall. Uses only store.h, so the same source
  * builds against any revision or backend for side-by-side numbers.
  *
  * usage: bench_store URL [ITERS]   (ITERS 20..1000000, default 2000)
@@ -18,12 +21,19 @@
 
 #include "core/banned.h"
 
-enum { NCOMMITS = 10000 };
+enum { NCOMMITS = 10000, INSERT_BATCHES = 50, BATCH = 100 };
 
 static double cpu_us(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static double wall_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
@@ -47,9 +57,38 @@ static int seed(store *s, int64_t repo_id)
 					  .date = 1760000000 - (int64_t)i * 60,
 					  .jira_card_key = i % 3 ? key[i] : NULL};
 	}
+	double t0 = cpu_us();
 	if (store_commit_insert_batch(s, repo_id, in, NCOMMITS, 1000, &added) || added != NCOMMITS)
 		return -1;
+	printf("insert %d in one batch %.1f us/commit (CPU)\n", NCOMMITS,
+	       (cpu_us() - t0) / NCOMMITS);
 	return store_optimize(s) == PDT_OK ? 0 : -1;
+}
+
+/* INSERT_BATCHES batches of BATCH commits newer than the seed's. */
+static int insert_batches(store *s, int64_t repo_id)
+{
+	static store_commit_in in[BATCH];
+	static char sha[BATCH][41];
+	double c0 = cpu_us(), w0 = wall_us();
+	for (int b = 0; b < INSERT_BATCHES; b++) {
+		size_t added = 0;
+		for (int i = 0; i < BATCH; i++) {
+			int n = b * BATCH + i;
+			snprintf(sha[i], sizeof sha[i], "n%039d", n);
+			in[i] = (store_commit_in){.sha = sha[i], .message = "PROJ-1: later change",
+						  .author = "Bench", .branch = "main",
+						  .date = 1760000000 + (int64_t)n * 60,
+						  .jira_card_key = n % 3 ? "PROJ-1" : NULL};
+		}
+		if (store_commit_insert_batch(s, repo_id, in, BATCH, 2000, &added) ||
+		    added != BATCH)
+			return -1;
+	}
+	double n = INSERT_BATCHES * BATCH;
+	printf("insert %d batches of %d: %.1f us/commit CPU, %.1f us/commit wall\n",
+	       INSERT_BATCHES, BATCH, (cpu_us() - c0) / n, (wall_us() - w0) / n);
+	return 0;
 }
 
 static void measure(store *s, int64_t uid, long iters)
@@ -112,6 +151,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	measure(s, u.id, iters);
+	if (insert_batches(s, r.id)) {
+		fprintf(stderr, "bench_store: inserting failed\n");
+		goto cleanup;
+	}
 	rc = 0;
 cleanup:
 	store_user_release(&u);

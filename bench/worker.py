@@ -233,11 +233,12 @@ def seed_commits(db, repo_id, n):
                 key, link = "PROJ-%d" % (i % 500 + 1), 1
                 msg = "%s: implement bench feature step %d\n\nLonger description of the change." % (key, i)
             rows.append((repo_id, sha, msg, "Bench Author %d" % author,
-                         "author%d@example.com" % author, "main", now - i * 60, key, link, now))
+                         "author%d@example.com" % author, "main", now - i * 60, key, link, now, repo_id))
         con.execute("BEGIN IMMEDIATE")
         con.executemany(
             "INSERT INTO commits (repo_id, sha, message, author, author_email, branch, date,"
-            " jira_card_key, has_link, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            " jira_card_key, has_link, created_at, user_id) VALUES (?,?,?,?,?,?,?,?,?,?,"
+            " (SELECT user_id FROM repositories WHERE id = ?))", rows)
         con.execute("COMMIT")
         got = con.execute("SELECT count(*) FROM commits WHERE repo_id = ?", (repo_id,)).fetchone()[0]
     finally:

@@ -392,7 +392,7 @@ static pdt_err pg_exec(db_conn *c, const char *sql, const char *op)
  * Tables of the current schema that have rows changed but were never
  * analyzed get an ANALYZE; everything later is autovacuum's autoanalyze.
  * Without statistics the planner sorts all of a user's commits for
- * GET /api/commits?limit=N instead of walking commits_date_id (5 ms against
+ * GET /api/commits?limit=N instead of walking commits_user_date (5 ms against
  * 0.2 ms for 100 of 10,000), and autoanalyze can be a minute away. Later
  * calls (after every worker pass) cost one catalog query.
  */

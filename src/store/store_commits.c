@@ -84,7 +84,8 @@ pdt_err store_commit_each(store *s, int64_t user_id, const store_commit_filter *
 		return PDT_EINVAL;
 	db_conn *c = db_checkout(s);
 	pdt_err rc = PDT_ESTORE;
-	db_stmt *st = db_stmt_get(c, DB_COMMIT_LIST);
+	/* One repository walks its own index (store_sql.c). */
+	db_stmt *st = db_stmt_get(c, f->repo_id ? DB_COMMIT_LIST_REPO : DB_COMMIT_LIST);
 	if (!st)
 		goto cleanup;
 	bind_filter(st, user_id, f);

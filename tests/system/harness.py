@@ -729,19 +729,33 @@ def delete_user(db_path, user_id):
     return db_exec(db_path, "DELETE FROM users WHERE id = ?", (user_id,))
 
 
-_SEED_SQL = ("INSERT INTO commits (repo_id, sha, message, author, author_email, branch,"
-             " date, jira_card_key, has_link, created_at)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SEED_COLS = ("repo_id, sha, message, author, author_email, branch, date, jira_card_key,"
+              " has_link, created_at")
+_SEED_SQL = "INSERT INTO commits (" + _SEED_COLS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# Schema 8 on: commits.user_id is its repository's (the API lists by it).
+_SEED_SQL_USER = ("INSERT INTO commits (" + _SEED_COLS + ", user_id) VALUES (?, ?, ?, ?, ?, ?,"
+                  " ?, ?, ?, ?, (SELECT r.user_id FROM repositories r WHERE r.id = ?))")
 
 
-def _seed_rows(repo_id, commits, now):
+def _seed_sql(db_path):
+    """The seed's INSERT for db_path's schema: with user_id where commits has
+    it (migration 008), so bench/pg.py can also seed an older build's database."""
+    if _is_pg(db_path):
+        sql = ("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema ="
+               " current_schema() AND table_name = 'commits' AND column_name = 'user_id'")
+    else:
+        sql = "SELECT count(*) AS n FROM pragma_table_info('commits') WHERE name = 'user_id'"
+    return (_SEED_SQL_USER, True) if db_query(db_path, sql)[0]["n"] else (_SEED_SQL, False)
+
+
+def _seed_rows(repo_id, commits, now, with_user=False):
     for c in commits:
         key = c.get("jira_card_key")
         has_link = c.get("has_link", key is not None)
         yield (repo_id, c["sha"], c["message"], c.get("author", "Ada Lovelace"),
                c.get("author_email", "ada@example.com"), c.get("branch", "main"),
                int(c.get("date", now)), key, 1 if has_link else 0,
-               int(c.get("created_at", now)))
+               int(c.get("created_at", now))) + ((repo_id,) if with_user else ())
 
 
 def seed_commits(db_path, repo_id, commits):
@@ -750,10 +764,11 @@ def seed_commits(db_path, repo_id, commits):
     jira_card_key (None = no key), has_link (bool; default: key is not None),
     created_at (Unix s). Returns the new row ids in order."""
     now = int(time.time())
+    sql, with_user = _seed_sql(db_path)
     if _is_pg(db_path):
         script, variables = [], {}
-        for i, row in enumerate(_seed_rows(repo_id, commits, now)):
-            body, v = _pg_sql(_SEED_SQL + " RETURNING id", row, prefix="c%d_" % i)
+        for i, row in enumerate(_seed_rows(repo_id, commits, now, with_user)):
+            body, v = _pg_sql(sql + " RETURNING id", row, prefix="c%d_" % i)
             script.append(body + ";")
             variables.update(v)
         if not script:
@@ -765,8 +780,8 @@ def seed_commits(db_path, repo_id, commits):
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for row in _seed_rows(repo_id, commits, now):
-                cur = conn.execute(_SEED_SQL, row)
+            for row in _seed_rows(repo_id, commits, now, with_user):
+                cur = conn.execute(sql, row)
                 ids.append(cur.lastrowid)
             conn.execute("COMMIT")
         except BaseException:

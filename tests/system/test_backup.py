@@ -55,10 +55,11 @@ class Writer(threading.Thread):
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute(
                     "INSERT INTO commits (repo_id, sha, message, author, author_email, branch,"
-                    " date, jira_card_key, has_link, created_at)"
-                    " VALUES (?, ?, ?, 'w', 'w@example.com', 'main', ?, NULL, 0, ?)",
+                    " date, jira_card_key, has_link, created_at, user_id)"
+                    " VALUES (?, ?, ?, 'w', 'w@example.com', 'main', ?, NULL, 0, ?,"
+                    " (SELECT user_id FROM repositories WHERE id = ?))",
                     (self.repo_id, fake_sha("writer-%d" % i), "writer %d" % i, 1700000000 + i,
-                     1700000000))
+                     1700000000, self.repo_id))
                 conn.execute("COMMIT")
                 self.committed = i + 1
                 # A pause between transactions, as any real writer has: a loop

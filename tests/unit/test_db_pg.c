@@ -362,6 +362,56 @@ static void test_pg_sync_status(void **state)
 	store_user_release(&u);
 }
 
+/* A schema at version 7 with two users' commits, as the previous release
+ * left it, migrates to 8 with each commit's user_id its repository's, and
+ * the listing reads it (migration 008). */
+static void test_pg_migration_fills_user_id(void **state)
+{
+	NEED_PG(state);
+	pgfix *f = *state;
+	char schema[96], url[600], sql[640], err[256];
+	snprintf(schema, sizeof schema, "%s_v7", f->schema);
+	snprintf(url, sizeof url, "%s?options=-csearch_path%%3D%s&sslmode=disable", f->admin, schema);
+	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+	assert_true(admin_exec(f->admin, sql));
+	assert_true(admin_exec(url, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+				    "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+	for (const store_migration *m = store_postgres_migrations; m->version && m->version <= 7;
+	     m++) {
+		assert_true(admin_exec(url, m->sql));
+		snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, '%s', 0)",
+			 m->version, m->name);
+		assert_true(admin_exec(url, sql));
+	}
+	assert_true(admin_exec(url,
+		"INSERT INTO users (id, email, password_hash, created_at, updated_at) "
+		"VALUES (1, 'a@x', 'h', 0, 0), (2, 'b@x', 'h', 0, 0);"
+		"INSERT INTO repositories (id, user_id, name, owner, provider, url, created_at) "
+		"VALUES (10, 2, 'r', 'o', 'github', 'u1', 0), (11, 1, 'r', 'o', 'github', 'u2', 0);"
+		"INSERT INTO commits (id, repo_id, sha, message, date, created_at) VALUES "
+		"(1, 10, 'a', 'm', 5, 0), (2, 11, 'b', 'm', 6, 0), (3, 10, 'c', 'm', 5, 0)"));
+	store *s = NULL;
+	struct store_commit_list l = {0};
+	assert_int_equal(store_open(url, 1, &s, err, sizeof err), PDT_OK);
+	assert_int_equal(store_migrate(s, NULL), PDT_OK);
+	assert_int_equal(store_commit_list(s, 2, NULL, &l), PDT_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0].sha, "c"); /* same date: id DESC */
+	assert_string_equal(l.items[1].sha, "a");
+	store_commit_list_release(&l);
+	store_commit_filter one = {.repo_id = 11, .has_link = -1};
+	assert_int_equal(store_commit_list(s, 1, &one, &l), PDT_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].sha, "b");
+	store_commit_list_release(&l);
+	store_close(s);
+	/* NOT NULL from now on: a row without user_id is refused. */
+	assert_false(admin_exec(url, "INSERT INTO commits (repo_id, sha, message, date, "
+				     "created_at) VALUES (11, 'd', 'm', 7, 0)"));
+	snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
+	assert_true(admin_exec(f->admin, sql));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +426,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pg_users, pg_setup, pg_teardown),
 		cmocka_unit_test_setup_teardown(test_pg_repos_commits_links, pg_setup, pg_teardown),
 		cmocka_unit_test_setup_teardown(test_pg_sync_status, pg_setup, pg_teardown),
+		cmocka_unit_test_setup_teardown(test_pg_migration_fills_user_id, pg_setup,
+						pg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,7 @@ typedef enum db_stmt_id {
 	DB_COMMIT_LIST,
 	DB_COMMIT_LIST_REPO,
 	DB_COMMIT_INSERT,
+	DB_COMMIT_INSERT_JSON,
 	DB_LINK_INSERT,
 	DB_LINK_SET_HAS_LINK,
 	DB_LINK_NEWEST,
@@ -66,6 +67,7 @@ typedef enum db_stmt_id {
 	DB_HEADS_GET,
 	DB_HEADS_CLEAR,
 	DB_HEAD_UPSERT,
+	DB_HEADS_UPSERT_JSON,
 	DB_REPO_SYNC_UPDATE,
 	DB_USERS_WITH_REPOS,
 	DB_STATUS_GET,
@@ -283,6 +285,12 @@ pdt_err db_write_begin(store *s, db_conn **out);
 pdt_err db_write_end(store *s, db_conn *c, pdt_err rc);
 /* The dialect of s's driver (to pick migrations). */
 db_dialect db_store_dialect(store *s);
+
+/* The dialect of c's driver. */
+static inline db_dialect db_conn_dialect(const db_conn *c)
+{
+	return c->drv->dialect;
+}
 
 /* Runs a multi-statement script (a migration) on c. */
 pdt_err db_exec(db_conn *c, const char *sql, const char *op);

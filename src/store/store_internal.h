@@ -9,10 +9,12 @@
 
 #include "store/db.h"
 
-/* Inserts one commit of repo_id on c (inside a write transaction) unless the
- * repository has its SHA; *added += 1 when it was new (store_commits.c). */
-pdt_err store_commit_insert_one(db_conn *c, int64_t repo_id, const store_commit_in *in,
-				int64_t now, size_t *added);
+/* Inserts the n commits of repo_id on c (inside a write transaction), in
+ * order, skipping SHAs the repository already has; *added += how many were
+ * new. An item without a SHA is PDT_EINVAL before anything is sent
+ * (store_commits.c). */
+pdt_err store_commit_insert_many(db_conn *c, int64_t repo_id, const store_commit_in *items,
+				 size_t n, int64_t now, size_t *added);
 
 /* As db_each_row, with ?1..?nints bound to ints[] and, when text_idx > 0,
  * ?text_idx to text: statements with more or other parameters

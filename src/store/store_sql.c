@@ -175,6 +175,27 @@ const db_sql db_sql_table[DB__COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN CAST(?8 AS TEXT) IS NULL THEN 0 ELSE 1 END, ?9, "
 		"(SELECT r.user_id FROM repositories r WHERE r.id = ?1)) "
 		"ON CONFLICT (repo_id, sha) DO NOTHING"},
+	/* Many commits in one statement: ?3 is a JSON array of {"s": sha, "m":
+	 * message, "a": author, "e": author_email, "b": branch, "d": date,
+	 * "k": key or null}, inserted in array order (ids follow it) as
+	 * DB_COMMIT_INSERT would insert them one by one. PostgreSQL runs it
+	 * (store_commits.c: one round trip instead of one per commit). */
+	[DB_COMMIT_INSERT_JSON] = {"INSERT INTO commits (repo_id, sha, message, author, author_email, "
+		"branch, date, jira_card_key, has_link, created_at, user_id) "
+		"SELECT ?1, value ->> '$.s', value ->> '$.m', value ->> '$.a', value ->> '$.e', "
+		"value ->> '$.b', value ->> '$.d', value ->> '$.k', "
+		"CASE WHEN value ->> '$.k' IS NULL THEN 0 ELSE 1 END, ?2, "
+		"(SELECT r.user_id FROM repositories r WHERE r.id = ?1) "
+		"FROM json_each(?3) WHERE true ORDER BY key "
+		"ON CONFLICT (repo_id, sha) DO NOTHING",
+		.postgres = "INSERT INTO commits (repo_id, sha, message, author, author_email, "
+		"branch, date, jira_card_key, has_link, created_at, user_id) "
+		"SELECT CAST(?1 AS BIGINT), t.s, t.m, t.a, t.e, t.b, t.d, t.k, "
+		"CASE WHEN t.k IS NULL THEN 0 ELSE 1 END, CAST(?2 AS BIGINT), "
+		"(SELECT r.user_id FROM repositories r WHERE r.id = CAST(?1 AS BIGINT)) "
+		"FROM ROWS FROM (jsonb_to_recordset(CAST(?3 AS jsonb)) AS (s TEXT, m TEXT, a TEXT, "
+		"e TEXT, b TEXT, d BIGINT, k TEXT)) WITH ORDINALITY AS t(s, m, a, e, b, d, k, n) "
+		"ORDER BY t.n ON CONFLICT (repo_id, sha) DO NOTHING"},
 	[DB_LINK_INSERT] = {"INSERT INTO commit_card_links (commit_id, jira_card_key, linked_at) "
 		"SELECT id, ?3, ?4 FROM commits WHERE sha = ?2 "
 		"AND repo_id IN (SELECT id FROM repositories WHERE user_id = ?1) "
@@ -197,6 +218,18 @@ const db_sql db_sql_table[DB__COUNT] = {
 	[DB_HEADS_CLEAR] = {"DELETE FROM branch_heads WHERE repo_id = ?1"},
 	[DB_HEAD_UPSERT] = {"INSERT INTO branch_heads (repo_id, name, sha) VALUES (?1, ?2, ?3) "
 			   "ON CONFLICT (repo_id, name) DO UPDATE SET sha = excluded.sha"},
+	/* Many heads in one statement: ?2 is a JSON array of {"n": name, "s":
+	 * sha}; a name listed twice keeps its last sha, as DB_HEAD_UPSERT run
+	 * in order would (PostgreSQL refuses to update one row twice in one
+	 * statement: DISTINCT ON keeps the last). */
+	[DB_HEADS_UPSERT_JSON] = {"INSERT INTO branch_heads (repo_id, name, sha) "
+		"SELECT ?1, value ->> '$.n', value ->> '$.s' FROM json_each(?2) WHERE true "
+		"ORDER BY key ON CONFLICT (repo_id, name) DO UPDATE SET sha = excluded.sha",
+		.postgres = "INSERT INTO branch_heads (repo_id, name, sha) "
+		"SELECT DISTINCT ON (t.n) CAST(?1 AS BIGINT), t.n, t.s "
+		"FROM ROWS FROM (jsonb_to_recordset(CAST(?2 AS jsonb)) AS (n TEXT, s TEXT)) "
+		"WITH ORDINALITY AS t(n, s, o) ORDER BY t.n, t.o DESC "
+		"ON CONFLICT (repo_id, name) DO UPDATE SET sha = excluded.sha"},
 	[DB_REPO_SYNC_UPDATE] = {"UPDATE repositories SET last_synced_at = ?3, "
 		"default_branch = COALESCE(?4, default_branch), "
 		"project_id = COALESCE(?5, project_id), "

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "http/jsonw.h"
 #include "store/store_internal.h"
 
 #include "core/banned.h"
@@ -75,6 +77,36 @@ cleanup:
 	return rc;
 }
 
+/* Branch names and SHAs are bounded upstream strings: far below this. */
+#define HEADS_TEXT_MAX ((size_t)1 << 30)
+
+/* All heads in one DB_HEADS_UPSERT_JSON statement: on PostgreSQL one round
+ * trip instead of one per branch (SQLite, in-process, keeps the loop). */
+static pdt_err upsert_heads_json(db_conn *c, const store_repo_sync_update *u)
+{
+	buf b = BUF_INIT(HEADS_TEXT_MAX);
+	pdt_err rc = buf_appendc(&b, '[');
+	for (size_t i = 0; !rc && i < u->nheads; i++) {
+		rc = buf_appends(&b, i ? ",{\"n\":" : "{\"n\":");
+		rc = rc ? rc : jsonw_str(&b, u->heads[i].name);
+		rc = rc ? rc : buf_appends(&b, ",\"s\":");
+		rc = rc ? rc : jsonw_str(&b, u->heads[i].sha);
+		rc = rc ? rc : buf_appendc(&b, '}');
+	}
+	rc = rc ? rc : buf_appendc(&b, ']');
+	db_stmt *st = rc ? NULL : db_stmt_get(c, DB_HEADS_UPSERT_JSON);
+	if (st) {
+		db_bind_int64(st, 1, u->repo_id);
+		db_bind_text(st, 2, b.data); /* borrowed until db_stmt_done */
+		rc = db_step_done(st);
+		db_stmt_done(st);
+	} else if (!rc) {
+		rc = PDT_ESTORE;
+	}
+	buf_release(&b);
+	return rc;
+}
+
 static pdt_err write_heads(db_conn *c, const store_repo_sync_update *u)
 {
 	pdt_err rc = PDT_OK;
@@ -86,6 +118,8 @@ static pdt_err write_heads(db_conn *c, const store_repo_sync_update *u)
 		rc = db_step_done(st);
 		db_stmt_done(st);
 	}
+	if (!rc && u->nheads > 1 && db_conn_dialect(c) == DB_POSTGRES)
+		return upsert_heads_json(c, u);
 	for (size_t i = 0; !rc && i < u->nheads; i++) {
 		db_stmt *st = db_stmt_get(c, DB_HEAD_UPSERT);
 		if (!st)
@@ -132,8 +166,8 @@ pdt_err store_repo_sync_apply(store *s, const store_repo_sync_update *u, int64_t
 		return rc;
 	/* The repository row first: it proves ownership before anything is written. */
 	rc = write_repo(c, u, now);
-	for (size_t i = 0; !rc && i < u->ncommits; i++)
-		rc = store_commit_insert_one(c, u->repo_id, &u->commits[i], now, &added);
+	if (!rc)
+		rc = store_commit_insert_many(c, u->repo_id, u->commits, u->ncommits, now, &added);
 	if (!rc)
 		rc = write_heads(c, u);
 	rc = db_write_end(s, c, rc);

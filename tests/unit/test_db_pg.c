@@ -412,6 +412,198 @@ static void test_pg_migration_fills_user_id(void **state)
 	assert_true(admin_exec(f->admin, sql));
 }
 
+/* ---- batched commit and head writes (one statement, not one per row) ---- */
+
+#define NBATCH 2300 /* statements of 1000, 501 (item 1500 passes the byte threshold), 799 */
+
+/* Commit i of the batch tests: texts JSON must escape, keys absent, empty
+ * and set, dates with ties, one SHA listed twice (the first one counts) and
+ * one message over the batch's byte threshold. */
+static void batch_item(size_t i, store_commit_in *in, char *sha, size_t shalen, char *msg,
+		       size_t msglen, char *key, size_t keylen)
+{
+	static const char *const texts[] = {"plain", "quote \" backslash \\ slash /",
+					    "line\nbreak\ttab\x01\x1f", "caf\xc3\xa9 \xe2\x9c\x93 "
+					    "\xf0\x9f\x98\x80", "", "{\"not\": [\"json\"]} '?1' $1"};
+	snprintf(sha, shalen, "%040zx", i == 7 ? (size_t)3 : i);
+	snprintf(msg, msglen, "%s #%zu", texts[i % 6], i);
+	snprintf(key, keylen, "PROJ-%zu", i);
+	memset(in, 0, sizeof *in);
+	in->sha = sha;
+	in->message = i % 11 == 5 ? NULL : msg;
+	in->author = i % 13 == 4 ? NULL : texts[(i + 1) % 6];
+	in->author_email = "a@example.com";
+	in->branch = i % 2 ? "main" : "feature/\xc3\xa9";
+	in->date = 1700000000 + (int64_t)(i / 3); /* three commits per second */
+	in->jira_card_key = i % 3 == 0 ? key : i % 3 == 1 ? "" : NULL;
+}
+
+typedef struct batch_set {
+	store_commit_in in[NBATCH];
+	char sha[NBATCH][41], msg[NBATCH][96], key[NBATCH][24];
+	char *big; /* item 1500's message: 1.5 MiB */
+} batch_set;
+
+static batch_set *batch_new(void)
+{
+	batch_set *b = calloc(1, sizeof *b);
+	for (size_t i = 0; i < NBATCH; i++)
+		batch_item(i, &b->in[i], b->sha[i], sizeof b->sha[i], b->msg[i], sizeof b->msg[i],
+			   b->key[i], sizeof b->key[i]);
+	size_t big = (size_t)3 << 19;
+	b->big = malloc(big + 1);
+	for (size_t k = 0; k < big; k++)
+		b->big[k] = (char)('a' + k % 26);
+	b->big[big] = '\0';
+	b->in[1500].message = b->big;
+	return b;
+}
+
+/* The one-row statement per commit, as pdt ran it before batching. */
+static size_t insert_one_by_one(store *s, int64_t repo_id, const batch_set *b, int64_t now)
+{
+	db_conn *c = NULL;
+	size_t added = 0;
+	assert_int_equal(db_write_begin(s, &c), PDT_OK);
+	for (size_t i = 0; i < NBATCH; i++) {
+		const store_commit_in *in = &b->in[i];
+		db_stmt *st = db_stmt_get(c, DB_COMMIT_INSERT);
+		assert_non_null(st);
+		db_bind_int64(st, 1, repo_id);
+		db_bind_text(st, 2, in->sha);
+		db_bind_text0(st, 3, in->message);
+		db_bind_text0(st, 4, in->author);
+		db_bind_text0(st, 5, in->author_email);
+		db_bind_text0(st, 6, in->branch);
+		db_bind_int64(st, 7, in->date);
+		db_bind_text(st, 8, in->jira_card_key && *in->jira_card_key ? in->jira_card_key
+									    : NULL);
+		db_bind_int64(st, 9, now);
+		assert_int_equal(db_step_done(st), PDT_OK);
+		added += (size_t)db_changes(st);
+		db_stmt_done(st);
+	}
+	assert_int_equal(db_write_end(s, c, PDT_OK), PDT_OK);
+	return added;
+}
+
+static void assert_same_commits(const struct store_commit_list *a,
+				const struct store_commit_list *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const store_commit *x = &a->items[i], *y = &b->items[i];
+		assert_string_equal(x->sha, y->sha);
+		assert_string_equal(x->message, y->message);
+		assert_string_equal(x->author, y->author);
+		assert_string_equal(x->author_email, y->author_email);
+		assert_string_equal(x->branch, y->branch);
+		assert_int_equal(x->date, y->date);
+		assert_string_equal(x->jira_card_key, y->jira_card_key);
+		assert_int_equal(x->has_link, y->has_link);
+		assert_int_equal(x->created_at, y->created_at);
+	}
+}
+
+/* The batched insert stores exactly what one statement per commit stored:
+ * same rows, same order of ids (the listing breaks date ties by id), same
+ * counts, the first of a repeated SHA kept; a SHA-less item is refused
+ * before anything is written. */
+static void test_pg_batched_commits_as_one_by_one(void **state)
+{
+	NEED_PG(state);
+	pgfix *f = *state;
+	store_user u = {0}, v = {0};
+	store_repo ra = {0}, rb = {0};
+	batch_set *b = batch_new();
+	assert_int_equal(store_user_create(f->s, "ba@example.com", "A", "$2b$10$h", 1, &u), PDT_OK);
+	assert_int_equal(store_user_create(f->s, "bb@example.com", "B", "$2b$10$h", 1, &v), PDT_OK);
+	assert_int_equal(store_repo_create(f->s, u.id, "app", "acme", "github",
+					   "https://github.com/acme/app", 2, &ra), PDT_OK);
+	assert_int_equal(store_repo_create(f->s, v.id, "app", "acme", "github",
+					   "https://github.com/acme/app", 2, &rb), PDT_OK);
+	size_t added = 0;
+	assert_int_equal(store_commit_insert_batch(f->s, ra.id, b->in, NBATCH, 77, &added), PDT_OK);
+	assert_int_equal(added, NBATCH - 1);
+	assert_int_equal(insert_one_by_one(f->s, rb.id, b, 77), NBATCH - 1);
+	assert_int_equal(store_commit_insert_batch(f->s, ra.id, b->in, NBATCH, 78, &added), PDT_OK);
+	assert_int_equal(added, 0);
+
+	struct store_commit_list la = {0}, lb = {0};
+	store_commit_filter all = {.has_link = -1};
+	assert_int_equal(store_commit_list(f->s, u.id, &all, &la), PDT_OK);
+	assert_int_equal(store_commit_list(f->s, v.id, &all, &lb), PDT_OK);
+	assert_int_equal(la.n, NBATCH - 1);
+	assert_same_commits(&la, &lb);
+	for (size_t i = 0; i < la.n; i++)
+		if (strcmp(la.items[i].sha, b->sha[3]) == 0)
+			assert_string_equal(la.items[i].message, b->msg[3]); /* not item 7's */
+	store_commit_list_release(&la);
+	store_commit_list_release(&lb);
+
+	store_commit_in bad[2] = {b->in[0], b->in[1]};
+	bad[0].sha = "ffff";
+	bad[1].sha = "";
+	assert_int_equal(store_commit_insert_batch(f->s, ra.id, bad, 2, 79, &added), PDT_EINVAL);
+	int64_t n = 0;
+	assert_int_equal(store_count_commits(f->s, u.id, &n), PDT_OK);
+	assert_int_equal(n, NBATCH - 1);
+	free(b->big);
+	free(b);
+	store_repo_release(&ra);
+	store_repo_release(&rb);
+	store_user_release(&u);
+	store_user_release(&v);
+}
+
+/* A sync update writes its heads in one statement: pruned, upserted, and a
+ * name listed twice keeps its last SHA (as one upsert per head did). */
+static void test_pg_batched_heads(void **state)
+{
+	NEED_PG(state);
+	pgfix *f = *state;
+	store_user u = {0};
+	store_repo r = {0};
+	assert_int_equal(store_user_create(f->s, "h@example.com", "H", "$2b$10$h", 1, &u), PDT_OK);
+	assert_int_equal(store_repo_create(f->s, u.id, "app", "acme", "github",
+					   "https://github.com/acme/app", 2, &r), PDT_OK);
+	store_branch_head first[] = {{.name = "main", .sha = "a1"}, {.name = "old", .sha = "b1"},
+				     {.name = "caf\xc3\xa9 \"q\"", .sha = "c1"}};
+	store_repo_sync_update up = {.user_id = u.id, .repo_id = r.id, .heads = first, .nheads = 3,
+				     .prune_heads = true, .is_valid = 1, .success = true};
+	assert_int_equal(store_repo_sync_apply(f->s, &up, 10, NULL), PDT_OK);
+	store_branch_head second[] = {{.name = "main", .sha = "a2"}, {.name = "new", .sha = "d1"},
+				      {.name = "main", .sha = "a3"},
+				      {.name = "caf\xc3\xa9 \"q\"", .sha = "c1"}};
+	up.heads = second;
+	up.nheads = 4;
+	assert_int_equal(store_repo_sync_apply(f->s, &up, 11, NULL), PDT_OK);
+	store_repo_sync_state st = {0};
+	assert_int_equal(store_repo_sync_state_get(f->s, u.id, r.id, &st), PDT_OK);
+	assert_int_equal(st.nheads, 3); /* "old" pruned; ordered by name */
+	assert_string_equal(st.heads[0].name, "caf\xc3\xa9 \"q\"");
+	assert_string_equal(st.heads[0].sha, "c1");
+	assert_string_equal(st.heads[1].name, "main");
+	assert_string_equal(st.heads[1].sha, "a3");
+	assert_string_equal(st.heads[2].name, "new");
+	assert_string_equal(st.heads[2].sha, "d1");
+	store_repo_sync_state_release(&st);
+	/* Without pruning, the listed heads are upserted and the rest kept. */
+	store_branch_head third[] = {{.name = "new", .sha = "d2"}, {.name = "x", .sha = "e1"}};
+	up.heads = third;
+	up.nheads = 2;
+	up.prune_heads = false;
+	assert_int_equal(store_repo_sync_apply(f->s, &up, 12, NULL), PDT_OK);
+	assert_int_equal(store_repo_sync_state_get(f->s, u.id, r.id, &st), PDT_OK);
+	assert_int_equal(st.nheads, 4);
+	assert_string_equal(st.heads[1].sha, "a3");
+	assert_string_equal(st.heads[2].sha, "d2");
+	assert_string_equal(st.heads[3].name, "x");
+	store_repo_sync_state_release(&st);
+	store_repo_release(&r);
+	store_user_release(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +620,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pg_sync_status, pg_setup, pg_teardown),
 		cmocka_unit_test_setup_teardown(test_pg_migration_fills_user_id, pg_setup,
 						pg_teardown),
+		cmocka_unit_test_setup_teardown(test_pg_batched_commits_as_one_by_one, pg_setup,
+						pg_teardown),
+		cmocka_unit_test_setup_teardown(test_pg_batched_heads, pg_setup, pg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

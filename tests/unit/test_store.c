@@ -571,6 +571,58 @@ static void test_commit_insert_batch(void **state)
 	assert_int_equal(n, 5);
 }
 
+/* The batched statements' SQLite text (PostgreSQL runs them; SQLite keeps
+ * its one-row inserts): the same rows, in array order, the first of a
+ * repeated SHA kept, a repeated head name at its last SHA. */
+static void test_json_statements_sqlite_text(void **state)
+{
+	fixture *f = *state;
+	int64_t uid = mk_user(f->s, "json@example.com");
+	int64_t repo = mk_repo(f->s, uid, "https://github.com/o/json");
+	db_conn *c = NULL;
+	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
+	db_stmt *st = db_stmt_get(c, DB_COMMIT_INSERT_JSON);
+	assert_non_null(st);
+	db_bind_int64(st, 1, repo);
+	db_bind_int64(st, 2, 900);
+	db_bind_text(st, 3, "[{\"s\":\"j2\",\"m\":\"q \\\" \\\\ \\n \\u00e9\",\"a\":\"Ann\",\"e\":\"\","
+			    "\"b\":\"main\",\"d\":1700000000,\"k\":\"PROJ-9\"},"
+			    "{\"s\":\"j1\",\"m\":\"\",\"a\":\"\",\"e\":\"\",\"b\":\"f\",\"d\":1700000000,"
+			    "\"k\":null},"
+			    "{\"s\":\"j2\",\"m\":\"dup\",\"a\":\"\",\"e\":\"\",\"b\":\"f\",\"d\":1,\"k\":null}]");
+	assert_int_equal(db_step_done(st), PDT_OK);
+	assert_int_equal(db_changes(st), 2);
+	db_stmt_done(st);
+	st = db_stmt_get(c, DB_HEADS_UPSERT_JSON);
+	assert_non_null(st);
+	db_bind_int64(st, 1, repo);
+	db_bind_text(st, 2, "[{\"n\":\"main\",\"s\":\"a1\"},{\"n\":\"f\",\"s\":\"b1\"},"
+			    "{\"n\":\"main\",\"s\":\"a2\"}]");
+	assert_int_equal(db_step_done(st), PDT_OK);
+	db_stmt_done(st);
+	assert_int_equal(db_write_end(f->s, c, PDT_OK), PDT_OK);
+
+	struct store_commit_list l = {0};
+	assert_int_equal(store_commit_list(f->s, uid, NULL, &l), PDT_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0].sha, "j1"); /* same date: the later id first */
+	assert_string_equal(l.items[0].jira_card_key, "");
+	assert_false(l.items[0].has_link);
+	assert_string_equal(l.items[1].sha, "j2");
+	assert_string_equal(l.items[1].message, "q \" \\ \n \xc3\xa9");
+	assert_string_equal(l.items[1].jira_card_key, "PROJ-9");
+	assert_true(l.items[1].has_link);
+	assert_int_equal(l.items[1].date, 1700000000);
+	assert_int_equal(l.items[1].created_at, 900);
+	store_commit_list_release(&l);
+	store_repo_sync_state rs = {0};
+	assert_int_equal(store_repo_sync_state_get(f->s, uid, repo, &rs), PDT_OK);
+	assert_int_equal(rs.nheads, 2);
+	assert_string_equal(rs.heads[1].name, "main");
+	assert_string_equal(rs.heads[1].sha, "a2");
+	store_repo_sync_state_release(&rs);
+}
+
 static void assert_shas(const struct store_commit_list *l, const char *const *want, size_t n)
 {
 	assert_int_equal(l->n, n);
@@ -883,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_idempotent),
 		cmocka_unit_test(test_migrate_concurrent),
 		cmocka_unit_test_setup_teardown(test_connection_pragmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_statements_sqlite_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_statement_prepares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_error_is_sticky, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_create_and_lookup, setup, teardown),

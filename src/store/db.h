@@ -226,8 +226,9 @@ typedef struct db_stmt {
  *  - write_begin: begin a write transaction on a connection. SQLite
  *    serialises writers (the writer lock is taken *before* a connection)
  *    and uses BEGIN IMMEDIATE so no lock upgrade fails later; PostgreSQL
- *    runs BEGIN and lets the server order writers on rows (every store
- *    write is an upsert or per user; see db_pg.h). write_end: COMMIT when rc is PDT_OK
+ *    sends BEGIN with the first statement and lets the server order
+ *    writers on rows (every store write is an upsert or per user; see
+ *    db_pg.h). write_end: COMMIT when rc is PDT_OK
  *    (a failed COMMIT becomes PDT_ESTORE), else ROLLBACK; release all.
  *  - stmt_get: prepare db_sql_text(dialect, id) once per connection (on first
  *    use) and return the cached statement, NULL (logged) when it fails.

@@ -23,8 +23,11 @@
  * numbers but never uses (db_each_row binds ?1..?3 by position) are declared
  * `text` so PostgreSQL can prepare it.
  *
- * Writes: no process-wide writer lock. write_begin runs BEGIN (READ
- * COMMITTED) on a pooled connection; PostgreSQL serialises writers on rows.
+ * Writes: no process-wide writer lock. write_begin takes a pooled
+ * connection and the transaction's first statement goes out after a BEGIN
+ * (READ COMMITTED) in one pipeline, so a BEGIN costs no round trip of its
+ * own (a script, db_exec, sends it first); a transaction that ran nothing
+ * sends nothing. PostgreSQL serialises writers on rows.
  * Every store write is an upsert (ON CONFLICT) or touches rows of one user,
  * which pdt's per-user locks already serialise; migrations take a
  * transaction-level advisory lock (DB_MIG_LOCK) so two replicas starting

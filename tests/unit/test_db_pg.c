@@ -412,6 +412,75 @@ static void test_pg_migration_fills_user_id(void **state)
 	assert_true(admin_exec(f->admin, sql));
 }
 
+/* ---- write transactions: BEGIN goes out with the first statement ---- */
+
+/* DB_USER_INSERT on c for email; PDT_OK, or the step's error. */
+static int insert_user(db_conn *c, const char *email)
+{
+	db_stmt *st = db_stmt_get(c, DB_USER_INSERT);
+	assert_non_null(st);
+	db_bind_text(st, 1, email);
+	db_bind_text(st, 2, "N");
+	db_bind_text(st, 3, "$2b$10$h");
+	db_bind_int64(st, 4, 1);
+	int r = db_step(st);
+	db_stmt_done(st);
+	return r == DB_ROW ? PDT_OK : r;
+}
+
+static bool user_exists(store *s, const char *email)
+{
+	store_user u = {0};
+	pdt_err rc = store_user_by_email(s, email, &u);
+	store_user_release(&u);
+	return rc == PDT_OK;
+}
+
+/* The transaction is real although BEGIN is not a round trip of its own: a
+ * later failure rolls back the first statement; a first statement that
+ * fails maps its SQLSTATE as before; an empty transaction and a script
+ * (db_exec) in one behave; the connection serves the next request. */
+static void test_pg_write_transactions(void **state)
+{
+	NEED_PG(state);
+	pgfix *f = *state;
+	db_conn *c = NULL;
+	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
+	assert_int_equal(insert_user(c, "t1@example.com"), PDT_OK);
+	assert_int_equal(insert_user(c, "t1@example.com"), PDT_ECONFLICT);
+	assert_int_equal(db_write_end(f->s, c, PDT_ECONFLICT), PDT_ECONFLICT);
+	assert_false(user_exists(f->s, "t1@example.com"));
+
+	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
+	assert_int_equal(insert_user(c, "t2@example.com"), PDT_OK);
+	assert_int_equal(insert_user(c, "t3@example.com"), PDT_OK);
+	assert_int_equal(db_write_end(f->s, c, PDT_OK), PDT_OK);
+	assert_true(user_exists(f->s, "t2@example.com"));
+	assert_true(user_exists(f->s, "t3@example.com"));
+
+	/* The first statement fails: its error, and nothing is left open. */
+	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
+	assert_int_equal(insert_user(c, "T2@example.com"), PDT_ECONFLICT);
+	assert_int_equal(db_write_end(f->s, c, PDT_ECONFLICT), PDT_ECONFLICT);
+	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
+	assert_int_equal(db_write_end(f->s, c, PDT_OK), PDT_OK);
+
+	/* A script as the first thing: its BEGIN is sent first, the rollback
+	 * undoes it. */
+	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
+	assert_int_equal(db_exec(c, "CREATE TABLE pipeline_probe (a INTEGER)", "probe"), PDT_OK);
+	assert_int_equal(db_write_end(f->s, c, PDT_ESTORE), PDT_ESTORE);
+	c = db_checkout(f->s);
+	db_stmt *st = db_stmt_get(c, DB_COPY_TABLES);
+	int r;
+	while ((r = db_step(st)) == DB_ROW)
+		assert_string_not_equal(db_col_text(st, 0), "pipeline_probe");
+	assert_int_equal(r, DB_DONE);
+	db_stmt_done(st);
+	db_checkin(f->s, c);
+	assert_true(user_exists(f->s, "t3@example.com"));
+}
+
 /* ---- batched commit and head writes (one statement, not one per row) ---- */
 
 #define NBATCH 2300 /* statements of 1000, 501 (item 1500 passes the byte threshold), 799 */
@@ -623,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pg_batched_commits_as_one_by_one, pg_setup,
 						pg_teardown),
 		cmocka_unit_test_setup_teardown(test_pg_batched_heads, pg_setup, pg_teardown),
+		cmocka_unit_test_setup_teardown(test_pg_write_transactions, pg_setup, pg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,8 @@ aim is judged on it. From the replicas' "worker pass" log lines: lease
 statements per user pass (claim, release, ensures, empty claims,
 heartbeats) and budget round trips per user pass. CPU seconds in the timed
 window by component: the pdt replicas, the PostgreSQL server (its backends
-and the reaped ones; PG only), and this process (the fake and the polling).
+and the reaped ones; PG only), and this process (the fake and the polling),
+over the whole run and over the steady-state span (sampled every 0.2 s).
 Completion is polled through one kept psql session on PostgreSQL (a psql
 started per poll cost ~80 ms of CPU ten times a second: a fifth of the two
 cores, taken from the replicas).
@@ -106,22 +107,54 @@ def pg_server_cpu():
     with open(os.path.join(pg_state()["dir"], "data", "postmaster.pid")) as f:
         master = int(f.readline())
     total = proc_cpu(master)
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
+    try:
+        with open("/proc/%d/task/%d/children" % (master, master)) as f:
+            kids = f.read().split()
+    except OSError:
+        kids = []
+    for k in kids:
         try:
-            with open("/proc/%s/stat" % d) as f:
+            with open("/proc/%s/stat" % k) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == master:
-            total += sum(int(x) for x in fields[11:13]) / TICK
+        total += sum(int(x) for x in fields[11:13]) / TICK
     return total
 
 
-def steady_rate(log):
-    """Users per minute between the 10th and the 90th percentile of the
-    users' last upstream answers (the fake's log, per repository)."""
+class CpuSampler(threading.Thread):
+    """(time, pdt, postgres, this process) CPU seconds every SAMPLE_S, so
+    the CPU of the steady-state span can be told from start-up's."""
+    SAMPLE_S = 0.2
+
+    def __init__(self, reps):
+        super().__init__(daemon=True)
+        self.reps, self.samples, self.halt = reps, [], threading.Event()
+
+    def sample(self):
+        me = os.times()
+        self.samples.append((time.monotonic(),
+                             sum(proc_cpu(r.proc.pid) for r in self.reps if r.proc),
+                             pg_server_cpu(), me.user + me.system))
+
+    def run(self):
+        while not self.halt.wait(self.SAMPLE_S):
+            self.sample()
+
+    def at(self, t):
+        """The sample values interpolated at time t."""
+        s = self.samples
+        for a, b in zip(s, s[1:]):
+            if a[0] <= t <= b[0]:
+                w = (t - a[0]) / (b[0] - a[0]) if b[0] > a[0] else 0.0
+                return [x + (y - x) * w for x, y in zip(a[1:], b[1:])]
+        return list(s[0][1:] if t < s[0][0] else s[-1][1:])
+
+
+def steady_span(log):
+    """(users, t_lo, t_hi): the users finished between the 10th and the 90th
+    percentile of the users' last upstream answers (the fake's log, per
+    repository) and those two times."""
     last = {}
     for e in log:
         if e.get("repo"):
@@ -129,8 +162,8 @@ def steady_rate(log):
     done = sorted(last.values())
     lo, hi = len(done) // 10, len(done) - 1 - len(done) // 10
     if hi <= lo or done[hi] <= done[lo]:
-        return 0.0
-    return (hi - lo) / (done[hi] - done[lo]) * 60
+        return 0, 0.0, 0.0
+    return hi - lo, done[lo], done[hi]
 
 
 def run(n_replicas):
@@ -164,6 +197,9 @@ def run(n_replicas):
         reps = [Server(env=env, jwt_secret=setup.jwt_secret,
                        encryption_key=setup.encryption_key, start=False)
                 for _ in range(n_replicas)]
+        sampler = CpuSampler(reps)
+        sampler.sample()
+        sampler.start()
         starters = [threading.Thread(target=r.start) for r in reps]
         for t in starters:  # together: no replica gets a head start
             t.start()
@@ -180,6 +216,9 @@ def run(n_replicas):
                 time.sleep(0.1)
             pdt_cpu = sum(proc_cpu(r.proc.pid) for r in reps)
             pg_cpu, me1 = pg_server_cpu() - pg0, os.times()
+            sampler.halt.set()
+            sampler.join(5)
+            sampler.sample()
             if done:  # the pass log lines come when each replica's tick ends
                 end = time.monotonic() + 30
                 while time.monotonic() < end and sum(
@@ -203,8 +242,12 @@ def run(n_replicas):
             users += int(m.group(1))
             lease += int(m.group(2))
             budget += int(m.group(3))
+        n_steady, t_lo, t_hi = steady_span(log)
+        cpu_lo, cpu_hi = sampler.at(t_lo), sampler.at(t_hi)
+        steady_cpu = [(b - a) / max(n_steady, 1) for a, b in zip(cpu_lo, cpu_hi)]
         return {"secs": secs, "per_min": USERS / secs * 60, "commits": commits,
-                "steady": steady_rate(log), "cpu_pdt": pdt_cpu, "cpu_pg": pg_cpu,
+                "steady": n_steady / (t_hi - t_lo) * 60 if n_steady else 0.0,
+                "steady_cpu": steady_cpu, "cpu_pdt": pdt_cpu, "cpu_pg": pg_cpu,
                 "cpu_me": (me1.user + me1.system) - (me0.user + me0.system),
                 "lease_per_pass": lease / max(users, 1), "budget_per_pass": budget / max(users, 1),
                 "passes": users}
@@ -225,12 +268,14 @@ def main():
               "budget round trips/pass=%.2f"
               % (n, r["secs"], r["per_min"], r["steady"], r["commits"], r["passes"],
                  r["lease_per_pass"], r["budget_per_pass"]))
-        print("replicas=%d  CPU ms per user: pdt=%.1f  postgres=%s  fake+bench=%.1f  "
-              "(CPU s in the %.1f s window: %.2f of 2 cores' %.1f)"
+        sc = r["steady_cpu"]
+        print("replicas=%d  CPU ms per user, whole run (start-up included): pdt=%.1f  "
+              "postgres=%s  fake+bench=%.1f; steady state: pdt=%.1f  postgres=%s  "
+              "fake+bench=%.1f"
               % (n, r["cpu_pdt"] * 1000 / USERS,
                  "%.1f" % (r["cpu_pg"] * 1000 / USERS) if PG else "-",
-                 r["cpu_me"] * 1000 / USERS, r["secs"],
-                 r["cpu_pdt"] + r["cpu_pg"] + r["cpu_me"], 2 * r["secs"]))
+                 r["cpu_me"] * 1000 / USERS, sc[0] * 1000,
+                 "%.1f" % (sc[1] * 1000) if PG else "-", sc[2] * 1000))
     whole = res[3]["per_min"] / res[1]["per_min"]
     ratio = res[3]["steady"] / res[1]["steady"] if res[1]["steady"] else 0.0
     aim = ratio >= 2.5

@@ -7,7 +7,7 @@
 
 #include "core/timeutil.h"
 #include "http/jsonbind.h"
-#include "http/jsonw.h"
+#include "core/jsonw.h"
 #include "http/response.h"
 #include "core/banned.h"
 

@@ -6,7 +6,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
-#include "http/jsonw.h"
+#include "core/jsonw.h"
 #include "store/store_internal.h"
 
 #include "core/banned.h"

@@ -8,7 +8,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
-#include "http/jsonw.h"
+#include "core/jsonw.h"
 #include "store/store_internal.h"
 
 #include "core/banned.h"

@@ -1,4 +1,4 @@
-#include "http/jsonw.h"
+#include "core/jsonw.h"
 
 #include <inttypes.h>
 #include <stdio.h>

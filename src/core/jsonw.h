@@ -1,5 +1,5 @@
-#ifndef PDT_HTTP_JSONW_H
-#define PDT_HTTP_JSONW_H
+#ifndef PDT_CORE_JSONW_H
+#define PDT_CORE_JSONW_H
 /*
  * jsonw: writes JSON text straight into a buf, for large responses (a
  * 100k-commit listing) where building a jansson tree first would cost several

@@ -86,25 +86,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int64_t mk_user(store *s, const char *email)
-{
-	store_user u = {0};
-	assert_int_equal(store_user_create(s, email, "N", "$2b$10$hash", 1000, &u), PDT_OK);
-	int64_t id = u.id;
-	store_user_release(&u);
-	return id;
-}
-
-static int64_t mk_repo(store *s, int64_t uid, const char *url)
-{
-	store_repo r = {0};
-	assert_int_equal(store_repo_create(s, uid, "name", "owner", "github", url, 2000, &r),
-			 PDT_OK);
-	int64_t id = r.id;
-	store_repo_release(&r);
-	return id;
-}
-
 static store_commit_in commit_in(const char *sha, int64_t date, const char *key)
 {
 	store_commit_in c = {
@@ -272,7 +253,7 @@ static void test_every_statement_prepares(void **state)
 static void test_bind_error_is_sticky(void **state)
 {
 	fixture *f = *state;
-	int64_t uid = mk_user(f->s, "sticky@example.com");
+	int64_t uid = testdb_mk_user(f->s, "sticky@example.com");
 	db_conn *c = db_checkout(f->s);
 	db_stmt *st = db_stmt_get(c, DB_USER_EXISTS);
 	assert_non_null(st);
@@ -382,7 +363,7 @@ static void test_user_create_and_lookup(void **state)
 static void test_profile_update_partial(void **state)
 {
 	fixture *f = *state;
-	int64_t uid = mk_user(f->s, "p@example.com");
+	int64_t uid = testdb_mk_user(f->s, "p@example.com");
 	store_user u = {0};
 	store_profile_update up = {
 		.github_token_enc = "aa11",
@@ -430,8 +411,8 @@ static void test_profile_update_partial(void **state)
 static void test_repo_create_list_get(void **state)
 {
 	fixture *f = *state;
-	int64_t a = mk_user(f->s, "a@example.com");
-	int64_t b = mk_user(f->s, "b@example.com");
+	int64_t a = testdb_mk_user(f->s, "a@example.com");
+	int64_t b = testdb_mk_user(f->s, "b@example.com");
 	store_repo r = {0};
 	struct store_repo_list l = {0};
 
@@ -458,8 +439,8 @@ static void test_repo_create_list_get(void **state)
 	assert_int_equal(store_repo_create(f->s, 9999, "x", "y", "github", "https://g/x", 1, &dup),
 			 PDT_ENOTFOUND);
 	/* The same URL tracked by another user is fine. */
-	int64_t rb = mk_repo(f->s, b, "https://github.com/acme/pdt");
-	int64_t r2 = mk_repo(f->s, a, "https://gitlab.com/g/sub/p");
+	int64_t rb = testdb_mk_repo(f->s, b, "https://github.com/acme/pdt");
+	int64_t r2 = testdb_mk_repo(f->s, a, "https://gitlab.com/g/sub/p");
 
 	assert_int_equal(store_repo_list(f->s, a, &l), PDT_OK);
 	assert_int_equal(l.n, 2);
@@ -494,9 +475,9 @@ static void test_repo_create_list_get(void **state)
 static void test_repo_delete_cascades(void **state)
 {
 	fixture *f = *state;
-	int64_t uid = mk_user(f->s, "c@example.com");
-	int64_t keep = mk_repo(f->s, uid, "https://github.com/o/keep");
-	int64_t gone = mk_repo(f->s, uid, "https://github.com/o/gone");
+	int64_t uid = testdb_mk_user(f->s, "c@example.com");
+	int64_t keep = testdb_mk_repo(f->s, uid, "https://github.com/o/keep");
+	int64_t gone = testdb_mk_repo(f->s, uid, "https://github.com/o/gone");
 	store_commit_in in[] = {commit_in("s1", 10, "ABC-1"), commit_in("s2", 20, NULL)};
 	store_link link = {0};
 	size_t added = 0;
@@ -522,8 +503,8 @@ static void test_repo_delete_cascades(void **state)
 static void test_commit_insert_batch(void **state)
 {
 	fixture *f = *state;
-	int64_t uid = mk_user(f->s, "d@example.com");
-	int64_t repo = mk_repo(f->s, uid, "https://github.com/o/r");
+	int64_t uid = testdb_mk_user(f->s, "d@example.com");
+	int64_t repo = testdb_mk_repo(f->s, uid, "https://github.com/o/r");
 	store_commit_in first[] = {commit_in("a1", 100, "PROJ-1"), commit_in("a2", 200, ""),
 				   commit_in("a3", 300, NULL)};
 	store_commit_in second[] = {commit_in("a2", 200, "PROJ-2"), commit_in("a4", 400, NULL),
@@ -577,8 +558,8 @@ static void test_commit_insert_batch(void **state)
 static void test_json_statements_sqlite_text(void **state)
 {
 	fixture *f = *state;
-	int64_t uid = mk_user(f->s, "json@example.com");
-	int64_t repo = mk_repo(f->s, uid, "https://github.com/o/json");
+	int64_t uid = testdb_mk_user(f->s, "json@example.com");
+	int64_t repo = testdb_mk_repo(f->s, uid, "https://github.com/o/json");
 	db_conn *c = NULL;
 	assert_int_equal(db_write_begin(f->s, &c), PDT_OK);
 	db_stmt *st = db_stmt_get(c, DB_COMMIT_INSERT_JSON);
@@ -633,11 +614,11 @@ static void assert_shas(const struct store_commit_list *l, const char *const *wa
 static void test_commit_list_filters(void **state)
 {
 	fixture *f = *state;
-	int64_t a = mk_user(f->s, "e@example.com");
-	int64_t b = mk_user(f->s, "f@example.com");
-	int64_t ra = mk_repo(f->s, a, "https://github.com/o/one");
-	int64_t rb = mk_repo(f->s, a, "https://github.com/o/two");
-	int64_t rother = mk_repo(f->s, b, "https://github.com/o/one");
+	int64_t a = testdb_mk_user(f->s, "e@example.com");
+	int64_t b = testdb_mk_user(f->s, "f@example.com");
+	int64_t ra = testdb_mk_repo(f->s, a, "https://github.com/o/one");
+	int64_t rb = testdb_mk_repo(f->s, a, "https://github.com/o/two");
+	int64_t rother = testdb_mk_repo(f->s, b, "https://github.com/o/one");
 	store_commit_in ina[] = {commit_in("c1", 100, "K-1"), commit_in("c2", 300, NULL),
 				 commit_in("c3", 300, "K-2")};
 	store_commit_in inb[] = {commit_in("c4", 200, "K-1"), commit_in("c5", 50, NULL)};
@@ -702,11 +683,11 @@ static void test_commit_list_filters(void **state)
 static void test_commit_link(void **state)
 {
 	fixture *f = *state;
-	int64_t a = mk_user(f->s, "g@example.com");
-	int64_t b = mk_user(f->s, "h@example.com");
-	int64_t r1 = mk_repo(f->s, a, "https://github.com/o/one");
-	int64_t r2 = mk_repo(f->s, a, "https://github.com/fork/one");
-	int64_t rb = mk_repo(f->s, b, "https://github.com/o/b");
+	int64_t a = testdb_mk_user(f->s, "g@example.com");
+	int64_t b = testdb_mk_user(f->s, "h@example.com");
+	int64_t r1 = testdb_mk_repo(f->s, a, "https://github.com/o/one");
+	int64_t r2 = testdb_mk_repo(f->s, a, "https://github.com/fork/one");
+	int64_t rb = testdb_mk_repo(f->s, b, "https://github.com/o/b");
 	store_commit_in shared_old[] = {commit_in("dead", 100, NULL), commit_in("solo", 50, NULL)};
 	store_commit_in shared_new[] = {commit_in("dead", 200, NULL)};
 	store_commit_in theirs[] = {commit_in("beef", 100, NULL)};
@@ -793,13 +774,13 @@ static void *insert_thread(void *p)
 static void test_concurrent_inserts(void **state)
 {
 	fixture *f = *state;
-	int64_t uid = mk_user(f->s, "t@example.com");
+	int64_t uid = testdb_mk_user(f->s, "t@example.com");
 	char url[64];
 	pthread_t t[4];
 	insert_arg a[4];
 	for (int i = 0; i < 4; i++) {
 		snprintf(url, sizeof url, "https://github.com/o/r%d", i);
-		a[i] = (insert_arg){.s = f->s, .user = uid, .repo = mk_repo(f->s, uid, url)};
+		a[i] = (insert_arg){.s = f->s, .user = uid, .repo = testdb_mk_repo(f->s, uid, url)};
 	}
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, insert_thread, &a[i]), 0);
@@ -874,7 +855,7 @@ static void test_statements_cached(void **state)
 	snprintf(url, sizeof url, "sqlite://%s/c.db", dir);
 	assert_int_equal(store_open(url, 1, &s, err, sizeof err), PDT_OK);
 	assert_int_equal(store_migrate(s, NULL), PDT_OK);
-	int64_t uid = mk_user(s, "k@example.com");
+	int64_t uid = testdb_mk_user(s, "k@example.com");
 	assert_int_equal(store_user_exists(s, uid), PDT_OK);
 	assert_int_equal(store_user_by_id(s, uid, &u), PDT_OK);
 	store_user_release(&u);

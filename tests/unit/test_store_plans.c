@@ -37,25 +37,6 @@ typedef struct fixture {
 	int64_t user[USERS], repo[USERS][REPOS];
 } fixture;
 
-static int64_t mk_user(store *s, const char *email)
-{
-	store_user u = {0};
-	assert_int_equal(store_user_create(s, email, "N", "$2b$10$hash", 1000, &u), PDT_OK);
-	int64_t id = u.id;
-	store_user_release(&u);
-	return id;
-}
-
-static int64_t mk_repo(store *s, int64_t uid, const char *url)
-{
-	store_repo r = {0};
-	assert_int_equal(store_repo_create(s, uid, "name", "owner", "github", url, 2000, &r),
-			 PDT_OK);
-	int64_t id = r.id;
-	store_repo_release(&r);
-	return id;
-}
-
 /* COMMITS commits in repository r, one in three without a card key, every
  * tenth on the date of the one before (ties go by id). */
 static void fill_repo(store *s, int64_t r, int tag)
@@ -81,10 +62,10 @@ static int setup(void **state)
 	char buf[64];
 	for (int u = 0; u < USERS; u++) {
 		snprintf(buf, sizeof buf, "u%d@example.com", u);
-		f->user[u] = mk_user(f->s, buf);
+		f->user[u] = testdb_mk_user(f->s, buf);
 		for (int r = 0; r < REPOS; r++) {
 			snprintf(buf, sizeof buf, "https://github.com/o/u%dr%d", u, r);
-			f->repo[u][r] = mk_repo(f->s, f->user[u], buf);
+			f->repo[u][r] = testdb_mk_repo(f->s, f->user[u], buf);
 			fill_repo(f->s, f->repo[u][r], u * REPOS + r);
 		}
 	}

@@ -7,6 +7,8 @@
  *
  * Ownership: testdb_open fills dir (the caller's buffer) and *out; the caller
  * closes the store (store_close) before testdb_rm_tree(dir).
+ *
+ * Include after <cmocka.h>: testdb_mk_user and testdb_mk_repo assert.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -63,6 +65,27 @@ static inline int testdb_latest_version(const store_migration *list)
 {
 	int n = testdb_migration_count(list);
 	return n ? list[n - 1].version : 0;
+}
+
+/* A user (password hash a placeholder); its id. */
+static inline int64_t testdb_mk_user(store *s, const char *email)
+{
+	store_user u = {0};
+	assert_int_equal(store_user_create(s, email, "N", "$2b$10$hash", 1000, &u), PDT_OK);
+	int64_t id = u.id;
+	store_user_release(&u);
+	return id;
+}
+
+/* A GitHub repository "owner/name" of uid at url; its id. */
+static inline int64_t testdb_mk_repo(store *s, int64_t uid, const char *url)
+{
+	store_repo r = {0};
+	assert_int_equal(store_repo_create(s, uid, "name", "owner", "github", url, 2000, &r),
+			 PDT_OK);
+	int64_t id = r.id;
+	store_repo_release(&r);
+	return id;
 }
 
 #endif

@@ -125,6 +125,26 @@ static bool admin_exec(const char *url, const char *sql)
 	return ok;
 }
 
+/* Records migration m as applied on url, with bound parameters. */
+static bool admin_mark_applied(const char *url, const store_migration *m)
+{
+	PGconn *c = PQconnectdb(url);
+	bool ok = PQstatus(c) == CONNECTION_OK;
+	if (ok) {
+		char version[16];
+		snprintf(version, sizeof version, "%d", m->version);
+		const char *vals[] = {version, m->name};
+		PGresult *r = PQexecParams(c, "INSERT INTO schema_migrations VALUES ($1, $2, 0)",
+					   2, NULL, vals, NULL, NULL, 0);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			print_error("mark %d applied: %s", m->version, PQresultErrorMessage(r));
+		PQclear(r);
+	}
+	PQfinish(c);
+	return ok;
+}
+
 static int pg_setup(void **state)
 {
 	const char *path = getenv("PDT_TEST_PG_STATE");
@@ -379,9 +399,7 @@ static void test_pg_migration_fills_user_id(void **state)
 	for (const store_migration *m = store_postgres_migrations; m->version && m->version <= 7;
 	     m++) {
 		assert_true(admin_exec(url, m->sql));
-		snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, '%s', 0)",
-			 m->version, m->name);
-		assert_true(admin_exec(url, sql));
+		assert_true(admin_mark_applied(url, m));
 	}
 	assert_true(admin_exec(url,
 		"INSERT INTO users (id, email, password_hash, created_at, updated_at) "

@@ -254,16 +254,20 @@ static void exec_sql(sqlite3 *db, const char *sql)
 static void make_v7(const char *path)
 {
 	sqlite3 *db = NULL;
-	char sql[512];
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	exec_sql(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
 		     "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
 	for (const store_migration *m = store_sqlite_migrations; m->version && m->version <= 7;
 	     m++) {
 		exec_sql(db, m->sql);
-		snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, '%s', 0)",
-			 m->version, m->name);
-		exec_sql(db, sql);
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO schema_migrations "
+						    "VALUES (?1, ?2, 0)", -1, &st, NULL),
+				 SQLITE_OK);
+		sqlite3_bind_int(st, 1, m->version);
+		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
 	}
 	exec_sql(db, "INSERT INTO users (id, email, password_hash, created_at, updated_at) "
 		     "VALUES (1, 'a@x', 'h', 0, 0), (2, 'b@x', 'h', 0, 0);"
